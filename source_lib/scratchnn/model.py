@@ -1,0 +1,147 @@
+"""Models: a :class:`Sequential` chain of layers, and :func:`mlp` to build one.
+
+Parameter names are ``"<layer name>.<param>"`` (``"fc1.W"``, ``"fc1.b"``), so
+optimizers, checkpoints and checks all speak the same keys.
+"""
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .layers import Dropout, Linear, activation
+
+CHECKPOINT_FORMAT = 1
+
+
+class Sequential:
+    """Layers applied in order. ``layers`` is a list of layers or of
+    ``(name, layer)`` pairs; unnamed layers are called ``fc1, fc2, ...`` for
+    Linear and ``<kind><i>`` otherwise (``relu1``, ``dropout2``)."""
+
+    def __init__(self, layers):
+        self.layers = {}
+        counts = {}
+        for item in layers:
+            name, layer = item if isinstance(item, tuple) else (None, item)
+            if name is None:
+                kind = "fc" if isinstance(layer, Linear) else type(layer).__name__.lower()
+                counts[kind] = counts.get(kind, 0) + 1
+                name = f"{kind}{counts[kind]}"
+            if name in self.layers or "." in name:
+                raise ValueError(f"layer names must be unique and contain no '.', got {name!r}")
+            self.layers[name] = layer
+        # The first Linear's dx is never used: skipping it saves a matmul.
+        first = next(iter(self.layers.values()), None)
+        if isinstance(first, Linear):
+            first.needs_input_grad = False
+        self.training = True
+
+    # -- computation ----------------------------------------------------
+    def forward(self, x):
+        """x: (N, ...) -> scores (N, C)."""
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    __call__ = forward
+
+    def backward(self, dout):
+        """dout: gradient of the loss w.r.t. the output; fills every layer's grads."""
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        return dout
+
+    # -- parameters -----------------------------------------------------
+    @property
+    def params(self):
+        """All parameters by unique name; the arrays are the layers' own."""
+        return {f"{n}.{k}": v for n, layer in self.layers.items() for k, v in layer.params.items()}
+
+    @property
+    def grads(self):
+        """All gradients, keyed like :attr:`params`."""
+        return {f"{n}.{k}": v for n, layer in self.layers.items() for k, v in layer.grads.items()}
+
+    def weights(self):
+        """The weight matrices only (no biases): what L2 regularisation penalises."""
+        return {k: v for k, v in self.params.items() if k.endswith(".W")}
+
+    def num_params(self):
+        """Number of scalar parameters, biases included."""
+        return sum(v.size for v in self.params.values())
+
+    @property
+    def dtype(self):
+        return next(iter(self.params.values())).dtype
+
+    # -- modes ----------------------------------------------------------
+    def train(self, mode=True):
+        """Training mode (dropout active); returns self."""
+        self.training = mode
+        for layer in self.layers.values():
+            layer.training = mode
+        return self
+
+    def eval(self):
+        """Evaluation mode (dropout is the identity); returns self."""
+        return self.train(False)
+
+    # -- checkpoints ----------------------------------------------------
+    def state_dict(self):
+        """Copies of all parameters by name."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def load_state_dict(self, state):
+        """Copy ``state`` into the parameters; names and shapes must match."""
+        params = self.params
+        if set(state) != set(params):
+            raise ValueError(f"checkpoint does not match the model: missing "
+                             f"{sorted(set(params) - set(state))}, unexpected "
+                             f"{sorted(set(state) - set(params))}")
+        for k, w in params.items():
+            if state[k].shape != w.shape:
+                raise ValueError(f"{k}: checkpoint has shape {state[k].shape}, "
+                                 f"model has {w.shape}")
+            w[...] = state[k]
+
+    def save(self, path):
+        """Write the weights to an ``.npz`` file (no pickle: loading runs no code)."""
+        path = Path(path)
+        meta = json.dumps({"format": CHECKPOINT_FORMAT, "layers": [repr(l) for l in self.layers.values()]})
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            np.savez(f, __meta__=np.array(meta), **self.state_dict())
+        os.replace(tmp, path)
+
+    def load(self, path):
+        """Read weights saved by :meth:`save` into this model; returns self."""
+        with np.load(path, allow_pickle=False) as data:
+            state = {k: data[k] for k in data.files if k != "__meta__"}
+        self.load_state_dict(state)
+        return self
+
+    def __repr__(self):
+        body = "\n".join(f"  ({n}): {l!r}" for n, l in self.layers.items())
+        return f"Sequential(\n{body}\n)"
+
+
+def mlp(sizes, activation_name="relu", init="glorot_uniform", drop_prob=0.0, seed=0,
+        dtype=np.float64):
+    """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
+
+    ``mlp([784, 512, 512, 10])`` is Linear-ReLU-Linear-ReLU-Linear, with
+    dropout after each activation when ``drop_prob > 0``. All randomness comes
+    from one generator seeded by ``seed``.
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"an MLP needs at least input and output sizes, got {sizes}")
+    rng = np.random.default_rng(seed)
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(activation(activation_name))
+            if drop_prob:
+                layers.append(Dropout(drop_prob, rng=rng))
+    return Sequential(layers)
