@@ -28,3 +28,4 @@ from .schedules import Constant, Cosine, ExponentialDecay, StepDecay
 from .train import History, accuracy, confusion_matrix, evaluate, fit, predict, train_step
 
 __version__ = "0.1.0"
+
