@@ -23,9 +23,12 @@ def softmax(scores):
 
 
 def log_softmax(scores):
-    """Row-wise log of the softmax, computed without taking ``log(0)``."""
+    """Row-wise log of the softmax of (N, C) scores, computed without ever
+    taking ``log(0)``: ``log p = shifted - log(sum(exp(shifted)))``."""
+    ### BEGIN SOLUTION
     shifted = scores - scores.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    ### END SOLUTION
 
 
 def softmax_cross_entropy(scores, y):

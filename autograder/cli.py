@@ -1,0 +1,45 @@
+"""``python -m autograder``: build, record, lint, grade, demo, check."""
+import argparse
+from pathlib import Path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser.add_argument("--course", default="course", type=Path,
+                        help="the nbgrader course directory (default: course/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="assemble course/ and release every assignment")
+    build.add_argument("assignments", nargs="*")
+    record = sub.add_parser("record", help="record an assignment's expected arrays from the reference")
+    record.add_argument("assignment")
+    sub.add_parser("lint", help="look for leaks in release/ and feedback/")
+    grade = sub.add_parser("grade", help="autograde submissions, feedback, grades.csv")
+    grade.add_argument("assignment")
+    grade.add_argument("--zip-dir", type=Path, help="a folder of LMS downloads to collect first")
+    sub.add_parser("demo", help="build, release, grade a sample class, print the table")
+    check = sub.add_parser("check", help="the kit grades itself: reference, release, mutants")
+    check.add_argument("assignments", nargs="*")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        from .course import build
+        build(args.course, args.assignments or None)
+        print(f"built {args.course}: released and linted")
+    elif args.command == "record":
+        from .expected import record
+        print(f"recorded {record(args.assignment)}")
+    elif args.command == "lint":
+        from .lint import lint_tree
+        problems = lint_tree(args.course / "release") + lint_tree(args.course / "feedback", solutions=False)
+        print("\n".join(problems) or "no leaks")
+        return 1 if problems else 0
+    elif args.command == "grade":
+        from .grade import grade, report
+        print(report(grade(args.course, args.assignment, args.zip_dir)))
+    elif args.command == "demo":
+        from .demo import demo
+        demo(args.course)
+    elif args.command == "check":
+        from .selfcheck import check_all
+        return 0 if check_all(args.course, args.assignments or None) else 1
+    return 0

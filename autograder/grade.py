@@ -1,0 +1,92 @@
+"""Grade a class: autograde every submission, generate feedback, export
+``grades.csv``, and report what ``grades.csv`` does not show (submissions that
+failed outright, and those that need manual grading)."""
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from . import lint
+from .course import COURSE_ID, HIDDEN, nbgrader
+
+
+@dataclass
+class Result:
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    tests: dict = field(default_factory=dict)     # grade_id -> autograded score
+    needs_manual_grade: bool = False
+    failed: bool = False                          # nbgrader could not grade it at all
+
+
+def collect_zips(course_dir, assignment_id, zip_dir):
+    """Extract LMS downloads (``<student>_<anything>.zip``) with nbgrader zip_collect."""
+    archive = Path(course_dir) / "downloaded" / assignment_id / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    for z in Path(zip_dir).glob("*.zip"):
+        shutil.copy(z, archive)
+    nbgrader(course_dir, "zip_collect", assignment_id, "--force",
+             "--FileNameCollectorPlugin.named_regexp=.*/(?P<student_id>[^/_]+)_[^/]*/(?P<file>.+)")
+
+
+def grade(course_dir, assignment_id, zip_dir=None, timeout=None):
+    """Autograde, feedback and export; returns one :class:`Result` per student."""
+    course_dir = Path(course_dir)
+    if zip_dir:
+        collect_zips(course_dir, assignment_id, zip_dir)
+    nbgrader(course_dir, "autograde", assignment_id, "--force", check=False, timeout=timeout)
+    nbgrader(course_dir, "generate_feedback", assignment_id, "--force", check=False,
+             *[f"--CourseDirectory.ignore={p}" for p in
+               (".ipynb_checkpoints", "*.pyc", "__pycache__", HIDDEN)])
+    nbgrader(course_dir, "export", check=False)
+    leaks = lint.lint_tree(course_dir / "feedback", solutions=False)
+    if leaks:
+        raise SystemExit("feedback linter: leaks found\n  " + "\n  ".join(leaks))
+    return results(course_dir, assignment_id)
+
+
+def results(course_dir, assignment_id):
+    """Scores read from the gradebook, per student and per test cell."""
+    submitted = sorted(p.parent.name for p in (Path(course_dir) / "submitted").glob(f"*/{assignment_id}")
+                       if p.is_dir())
+    out = []
+    with Gradebook(f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}", COURSE_ID) as gb:
+        for student in submitted:
+            result = Result(student)
+            try:
+                sub = gb.find_submission(assignment_id, student)
+            except MissingEntry:
+                result.failed = True
+                out.append(result)
+                continue
+            autograded = Path(course_dir) / "autograded" / student / assignment_id
+            result.failed = not any(autograded.glob("*.ipynb"))
+            result.score, result.max_score = sub.score, sub.max_score
+            result.needs_manual_grade = sub.needs_manual_grade
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    if g.cell.cell_type == "code":
+                        result.tests[g.name] = g.score
+            out.append(result)
+    return out
+
+
+def report(results):
+    """A student x test table, then the submissions that need attention."""
+    if not results:
+        return "no submissions"
+    tests = sorted({t for r in results for t in r.tests})
+    width = max(len(r.student) for r in results) + 2
+    lines = ["student".ljust(width) + "".join(t.replace("test_", "")[:14].rjust(15) for t in tests)
+             + "      total"]
+    for r in results:
+        cells = "".join((f"{r.tests[t]:g}" if t in r.tests else "-").rjust(15) for t in tests)
+        lines.append(r.student.ljust(width) + cells + f"{r.score:7g}/{r.max_score:g}")
+    failed = [r.student for r in results if r.failed]
+    manual = [r.student for r in results if r.needs_manual_grade and not r.failed]
+    lines.append("")
+    lines.append(f"failed to grade: {', '.join(failed) or 'none'}")
+    lines.append(f"need manual grading: {', '.join(manual) or 'none'}")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""``check``: the kit grades itself. For each assignment, the reference
+submission must score full marks, the untouched release 0 on every test, and
+every realistic bug of the mutant catalog must lose points on the test meant
+to catch it."""
+import json
+import shutil
+import time
+from pathlib import Path
+
+from .course import ASSIGNMENTS, assignment_ids, build
+from .grade import grade
+from .submissions import make_submission, mutate, reference_modules
+
+
+def mutants(assignment_id):
+    path = ASSIGNMENTS / assignment_id / "mutants.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def check_assignment(course_dir, assignment_id):
+    """Grade the reference, the release and every mutant; return the verdicts
+    as rows ``(submission, expectation, passed, detail)``."""
+    ref = reference_modules()
+    shutil.rmtree(Path(course_dir) / "submitted", ignore_errors=True)
+    make_submission(course_dir, "reference", assignment_id, ref)
+    make_submission(course_dir, "release", assignment_id)
+    catalog = mutants(assignment_id)
+    for m in catalog:
+        make_submission(course_dir, f"mutant-{m['name']}", assignment_id,
+                        mutate(ref, m["file"], m["old"], m["new"]))
+    results = {r.student: r for r in grade(course_dir, assignment_id)}
+    rows = []
+    reference, release = results["reference"], results["release"]
+    full = sum(reference.tests.values())
+    rows.append(("reference", "full marks on every test", not reference.failed and all(
+        reference.tests[t] == max_points(course_dir, assignment_id, t) for t in reference.tests),
+        f"{full:g} points"))
+    rows.append(("release", "0 on every test", not any(release.tests.values()),
+                 f"{sum(release.tests.values()):g} points"))
+    for m in catalog:
+        r = results[f"mutant-{m['name']}"]
+        lost = r.tests.get(m["test"], 0) < reference.tests.get(m["test"], 0)
+        rows.append((f"mutant-{m['name']}", f"loses points on {m['test']}", lost,
+                     f"{r.tests.get(m['test'], 0):g}/{reference.tests.get(m['test'], 0):g}"))
+    return rows
+
+
+def max_points(course_dir, assignment_id, grade_id):
+    from nbgrader.api import Gradebook
+    from .course import COURSE_ID
+    with Gradebook(f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}", COURSE_ID) as gb:
+        for nb in gb.find_assignment(assignment_id).notebooks:
+            for cell in nb.grade_cells:
+                if cell.name == grade_id:
+                    return cell.max_score
+    raise KeyError(grade_id)
+
+
+def check_all(course_dir="course", assignments=None):
+    """Build, check every assignment, print the verdicts and the kill rate."""
+    start = time.perf_counter()
+    build(course_dir, assignments)
+    ok = True
+    for aid in assignments or assignment_ids():
+        rows = check_assignment(course_dir, aid)
+        width = max(len(r[0]) for r in rows) + 2
+        print(f"\n{aid}")
+        for name, expectation, passed, detail in rows:
+            print(f"  {'PASS' if passed else 'FAIL'}  {name.ljust(width)}{expectation} ({detail})")
+        killed = [r for r in rows if r[0].startswith("mutant-")]
+        rate = sum(r[2] for r in killed) / len(killed) if killed else float("nan")
+        print(f"  kill rate: {sum(r[2] for r in killed)}/{len(killed)} mutants ({100 * rate:.0f}%)")
+        ok &= all(r[2] for r in rows)
+    print(f"\ncheck took {time.perf_counter() - start:.0f} s")
+    return ok

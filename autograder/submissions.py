@@ -1,0 +1,53 @@
+"""Make submissions as students hand them in: the released folder, with
+their modules, notebook edits and written answers."""
+import datetime
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from .course import LIBRARY, student_modules
+
+
+def reference_modules():
+    """The reference solution of every module students write."""
+    return {name: (LIBRARY / name).read_text() for name in student_modules()}
+
+
+def mutate(modules, file, old, new):
+    """A copy of ``modules`` with ``old`` replaced by ``new`` in ``file``
+    (exactly once: a patch that no longer applies is an error)."""
+    text = modules[file]
+    if text.count(old) != 1:
+        raise ValueError(f"mutant patch for {file} matches {text.count(old)} times: {old!r}")
+    return {**modules, file: text.replace(old, new)}
+
+
+def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
+                    edit_cell=None, answers=None):
+    """``submitted/<student>/<id>/`` from the release.
+
+    modules: {file name: text} written into ``scratchnn/``; delete: module
+    files removed; edit_cell: (grade_id, new source); answers: {grade_id: text}
+    for written-answer cells."""
+    course_dir = Path(course_dir)
+    release = course_dir / "release" / assignment_id
+    dest = course_dir / "submitted" / student / assignment_id
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(release, dest)
+    for name, text in (modules or {}).items():
+        (dest / "scratchnn" / name).write_text(text)
+    for name in delete:
+        (dest / "scratchnn" / name).unlink()
+    for path in dest.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if edit_cell and grade_id == edit_cell[0]:
+                cell.source = edit_cell[1]
+            if answers and grade_id in answers:
+                cell.source = answers[grade_id]
+        nbformat.write(nb, path)
+    stamp = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    return dest

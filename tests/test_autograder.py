@@ -1,0 +1,166 @@
+"""The course pipeline on real nbgrader: strip, build, lint, release, grade,
+feedback; and the shared comparison students and the grader both use."""
+import json
+import shutil
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import course, lint
+from autograder.grade import grade
+from autograder.strip import MarkerError, strip_solutions
+from autograder.submissions import make_submission, mutate, reference_modules
+from scratchnn.checks import CheckFailed, check, check_close
+
+AID = "a1_backprop"
+
+
+# -- stripping -----------------------------------------------------------------
+def test_strip_keeps_signature_docstring_and_code_around_the_region():
+    source = '''class Layer:
+    def forward(self, x):
+        """Docstring stays."""
+        check(x)  # provided
+        ### BEGIN SOLUTION
+        # hint: multiply by two
+        out = 2 * x
+        return out
+        ### END SOLUTION
+'''
+    stripped = strip_solutions(source)
+    assert stripped == '''class Layer:
+    def forward(self, x):
+        """Docstring stays."""
+        check(x)  # provided
+        # TODO: multiply by two
+        raise NotImplementedError("Layer.forward is not implemented yet")
+'''
+    compile(stripped, "<stripped>", "exec")
+
+
+def test_strip_removes_hidden_tests_and_rejects_bad_markers():
+    assert strip_solutions("a = 1\n### BEGIN HIDDEN TESTS\nassert a\n### END HIDDEN TESTS\nb = 2\n") == "a = 1\nb = 2\n"
+    with pytest.raises(MarkerError, match="<text>:3: ### BEGIN SOLUTION inside"):
+        strip_solutions("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n")
+    with pytest.raises(MarkerError, match="never closed"):
+        strip_solutions("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
+
+
+def test_every_stripped_library_module_compiles_and_keeps_no_solution():
+    solutions = lint.solution_text_lines()
+    for path in course.LIBRARY.glob("*.py"):
+        stripped = strip_solutions(path.read_text())
+        compile(stripped, str(path), "exec")
+        assert not {l.strip() for l in stripped.splitlines()} & solutions, path.name
+
+
+# -- the shared comparison -----------------------------------------------------
+def test_check_close_messages(capsys):
+    check_close("ok", np.ones(3), np.ones(3))
+    assert capsys.readouterr().out == "OK  ok\n"
+    cases = [
+        (None, np.ones(2), "got None: did you forget to return"),
+        (np.ones((3, 2)), np.ones((2, 3)), "shape (3, 2) but expected (2, 3) (same numbers of elements"),
+        (np.array([1.0, 2.0, 3.5]), np.array([1.0, 2.0, 3.0]),
+         "1 of 3 values are off; largest relative error 0.167 (tolerance 1e-06); first at index (2,)"),
+        (np.array([1, 2]), np.array([1.0, 2.0]), "dtype int64 but expected floating point"),
+        (np.array([np.inf]), np.array([1.0]), "contains inf at index (0,)"),
+        ([1.0], np.ones(1), "expected a NumPy array, got list"),
+    ]
+    for actual, expected, message in cases:
+        with pytest.raises(CheckFailed) as err:
+            check_close("x", actual, expected)
+        assert message in str(err.value)
+
+
+def test_check_explains_missing_work_and_turns_warnings_into_hints(capsys):
+    def todo():
+        raise NotImplementedError("Linear.forward is not implemented yet")
+
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        check("Linear.forward", todo, np.ones(1))
+    with pytest.raises(CheckFailed, match="hint: NumPy warned 'overflow encountered in exp'"):
+        check("softmax", lambda: np.exp(np.array([1000.0])), np.array([1.0]))
+    assert capsys.readouterr().err == ""  # nothing on stderr, which nbgrader counts as a failure
+
+
+# -- the course on real nbgrader -----------------------------------------------
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return course.build(tmp_path_factory.mktemp("course") / "course")
+
+
+def test_build_releases_a_clean_assignment(built):
+    release = built / "release" / AID
+    assert (release / "01_layers.ipynb").exists() and (release / "expected" / "public.npz").exists()
+    assert not list(release.rglob("hidden_*"))
+    assert (built / "source" / AID / "hidden_expected.npz").exists()
+    layers = (release / "scratchnn" / "layers.py").read_text()
+    assert "raise NotImplementedError(\"Linear.forward is not implemented yet\")" in layers
+    nb = nbformat.read(release / "01_layers.ipynb", as_version=4)
+    sources = "\n".join(c.source for c in nb.cells)
+    assert "hidden_expected" not in sources and "BEGIN HIDDEN" not in sources
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
+             if c.metadata["nbgrader"]["grade"]}
+    assert tests == {"test_linear_forward": 2, "test_linear_backward": 3, "test_relu": 2,
+                     "test_softmax_ce": 3, "answer_max_shift": 2}
+    config = (built / "nbgrader_config.py").read_text()
+    assert "'scratchnn/layers.py'" in config and "ClearHiddenTests" in config
+    assert lint.lint_tree(built / "release") == []
+
+
+def test_linter_finds_a_planted_leak(built, tmp_path):
+    leaky = tmp_path / "release"
+    shutil.copytree(built / "release", leaky)
+    module = leaky / AID / "scratchnn" / "losses.py"
+    module.write_text(module.read_text() + "\n    ### BEGIN SOLUTION\n")
+    (leaky / AID / "hidden_expected.npz").write_bytes(b"x")
+    ref_line = "dscores[np.arange(n), y] -= 1"
+    (leaky / AID / "notes.py").write_text(f"    {ref_line}\n")
+    problems = lint.lint_tree(leaky)
+    assert any("losses.py" in p and "marker" in p for p in problems)
+    assert any("hidden_expected.npz: hidden file" in p for p in problems)
+    assert any("notes.py:1" in p and ref_line in p for p in problems)
+
+
+def test_expected_arrays_are_verified_against_the_reference(monkeypatch, tmp_path):
+    from autograder import expected
+    folder = tmp_path / AID / "expected"
+    shutil.copytree(expected.committed_dir(AID), folder)
+    shutil.copy(expected.ASSIGNMENTS / AID / "expected_recipe.py", tmp_path / AID)
+    monkeypatch.setattr(expected, "ASSIGNMENTS", tmp_path)
+    expected.verified(AID)  # as committed: reproduced
+    arrays = expected.read(folder / "public")
+    arrays["linear_out"] = arrays["linear_out"] + 1e-6
+    expected.write(folder / "public", arrays, json.loads((folder / "public.json").read_text()))
+    with pytest.raises(SystemExit, match="public:linear_out changed"):
+        expected.verified(AID)
+
+
+def test_grading_crafted_submissions(built):
+    ref = reference_modules()
+    make_submission(built, "reference", AID, ref, answers={"answer_max_shift": "Because."})
+    make_submission(built, "untouched", AID)
+    make_submission(built, "no-1-over-n", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""))
+    make_submission(built, "deleted", AID, ref, delete=["layers.py"])
+    make_submission(built, "tampered", AID, mutate(ref, "layers.py", "return dout * mask", "return dout"),
+                    edit_cell=("test_relu", "print('OK')"))
+    checks = built / "release" / AID / "scratchnn" / "checks.py"
+    tampered_checks = built / "submitted" / "tampered" / AID / "scratchnn" / "checks.py"
+    tampered_checks.write_text(checks.read_text().replace("    problem = describe_mismatch", "    return\n    problem = describe_mismatch"))
+    results = {r.student: r for r in grade(built, AID)}
+    assert results["reference"].tests == {"test_linear_forward": 2, "test_linear_backward": 3,
+                                          "test_relu": 2, "test_softmax_ce": 3}
+    assert results["reference"].needs_manual_grade
+    assert sum(results["untouched"].tests.values()) == 0
+    assert results["no-1-over-n"].tests["test_softmax_ce"] == 0
+    assert results["no-1-over-n"].tests["test_linear_backward"] == 3
+    assert sum(results["deleted"].tests.values()) == 0  # no fallback on the installed reference
+    # the edited test cell is restored and the provided checks.py replaced: the bug costs points
+    assert results["tampered"].tests["test_relu"] == 0
+    assert results["tampered"].tests["test_linear_forward"] == 2
+    assert (built / "grades.csv").exists()
+    feedback = (built / "feedback" / "no-1-over-n" / AID / "01_layers.html").read_text()
+    assert "hidden_expected" not in feedback and "BEGIN HIDDEN" not in feedback
+    assert lint.lint_tree(built / "feedback", solutions=False) == []
