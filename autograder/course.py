@@ -148,12 +148,13 @@ def nbgrader(course_dir, *args, check=True, timeout=None):
     return proc
 
 
-def build(course_dir="course", assignments=None):
-    """Assemble the sources, write the config, release every assignment, lint."""
+def build(course_dir="course", assignments=None, timeout_s=None):
+    """Assemble the sources, write the config, release every assignment, lint.
+    ``timeout_s`` overrides the manifests' per-cell time limit."""
     course_dir = Path(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
     assignments = assignments or assignment_ids()
-    write_config(course_dir, max(manifest(a).get("timeout_s", 30) for a in assignments))
+    write_config(course_dir, timeout_s or max(manifest(a).get("timeout_s", 30) for a in assignments))
     for aid in assignments:
         assemble_source(course_dir, aid)
         nbgrader(course_dir, "generate_assignment", aid, "--force",

@@ -22,13 +22,21 @@ class Result:
 
 
 def collect_zips(course_dir, assignment_id, zip_dir):
-    """Extract LMS downloads (``<student>_<anything>.zip``) with nbgrader zip_collect."""
+    """Collect LMS downloads into ``submitted/`` with nbgrader zip_collect: one
+    ``<student>_<anything>.zip`` per student, holding the notebooks and the
+    ``scratchnn/`` modules as laid out in the release."""
     archive = Path(course_dir) / "downloaded" / assignment_id / "archive"
-    archive.mkdir(parents=True, exist_ok=True)
-    for z in Path(zip_dir).glob("*.zip"):
+    shutil.rmtree(archive, ignore_errors=True)
+    archive.mkdir(parents=True)
+    zips = sorted(Path(zip_dir).glob("*.zip"))
+    if not zips:
+        raise SystemExit(f"no .zip files in {zip_dir}")
+    for z in zips:
         shutil.copy(z, archive)
     nbgrader(course_dir, "zip_collect", assignment_id, "--force",
-             "--FileNameCollectorPlugin.named_regexp=.*/(?P<student_id>[^/_]+)_[^/]*/(?P<file>.+)")
+             "--FileNameCollectorPlugin.valid_ext=.ipynb", "--FileNameCollectorPlugin.valid_ext=.py",
+             "--FileNameCollectorPlugin.named_regexp="
+             r".*/extracted/(?P<student_id>[^/_]+)_[^/]*/(?P<file_id>.+)")
 
 
 def grade(course_dir, assignment_id, zip_dir=None, timeout=None):
@@ -78,11 +86,12 @@ def report(results):
     if not results:
         return "no submissions"
     tests = sorted({t for r in results for t in r.tests})
+    names = [t.removeprefix("test_") for t in tests]
     width = max(len(r.student) for r in results) + 2
-    lines = ["student".ljust(width) + "".join(t.replace("test_", "")[:14].rjust(15) for t in tests)
-             + "      total"]
+    col = max(len(n) for n in names) + 2
+    lines = ["student".ljust(width) + "".join(n.rjust(col) for n in names) + "      total"]
     for r in results:
-        cells = "".join((f"{r.tests[t]:g}" if t in r.tests else "-").rjust(15) for t in tests)
+        cells = "".join((f"{r.tests[t]:g}" if t in r.tests else "-").rjust(col) for t in tests)
         lines.append(r.student.ljust(width) + cells + f"{r.score:7g}/{r.max_score:g}")
     failed = [r.student for r in results if r.failed]
     manual = [r.student for r in results if r.needs_manual_grade and not r.failed]

@@ -88,7 +88,7 @@ def test_check_explains_missing_work_and_turns_warnings_into_hints(capsys):
 # -- the course on real nbgrader -----------------------------------------------
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    return course.build(tmp_path_factory.mktemp("course") / "course")
+    return course.build(tmp_path_factory.mktemp("course") / "course", timeout_s=8)
 
 
 def test_build_releases_a_clean_assignment(built):
@@ -144,6 +144,7 @@ def test_grading_crafted_submissions(built):
     make_submission(built, "untouched", AID)
     make_submission(built, "no-1-over-n", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""))
     make_submission(built, "deleted", AID, ref, delete=["layers.py"])
+    make_submission(built, "endless", AID, {**ref, "losses.py": ref["losses.py"] + "\nwhile True:\n    pass\n"})
     make_submission(built, "tampered", AID, mutate(ref, "layers.py", "return dout * mask", "return dout"),
                     edit_cell=("test_relu", "print('OK')"))
     checks = built / "release" / AID / "scratchnn" / "checks.py"
@@ -157,6 +158,7 @@ def test_grading_crafted_submissions(built):
     assert results["no-1-over-n"].tests["test_softmax_ce"] == 0
     assert results["no-1-over-n"].tests["test_linear_backward"] == 3
     assert sum(results["deleted"].tests.values()) == 0  # no fallback on the installed reference
+    assert sum(results["endless"].tests.values()) == 0 and not results["endless"].failed
     # the edited test cell is restored and the provided checks.py replaced: the bug costs points
     assert results["tampered"].tests["test_relu"] == 0
     assert results["tampered"].tests["test_linear_forward"] == 2
@@ -164,3 +166,16 @@ def test_grading_crafted_submissions(built):
     feedback = (built / "feedback" / "no-1-over-n" / AID / "01_layers.html").read_text()
     assert "hidden_expected" not in feedback and "BEGIN HIDDEN" not in feedback
     assert lint.lint_tree(built / "feedback", solutions=False) == []
+
+
+def test_grading_lms_zip_downloads(built, tmp_path):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    for student, modules in (("yuki", reference_modules()), ("zoe", {})):
+        folder = make_submission(built, f"tmp-{student}", AID, modules)
+        shutil.make_archive(str(downloads / f"{student}_attempt_2026-11-20"), "zip", folder)
+        shutil.rmtree(folder.parent)
+    results = {r.student: r for r in grade(built, AID, zip_dir=downloads)}
+    assert sum(results["yuki"].tests.values()) == 10
+    assert sum(results["zoe"].tests.values()) == 0
+    assert (built / "submitted" / "yuki" / AID / "scratchnn" / "layers.py").exists()
