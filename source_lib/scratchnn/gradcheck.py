@@ -25,6 +25,20 @@ def _warn_if_low_precision(x):
                       "the comparison; check gradients in float64", stacklevel=3)
 
 
+def centred_difference(f, x, index, h=1e-5):
+    """``(f() at x + h e_i  -  f() at x - h e_i) / 2h`` for the entry ``index``
+    of ``x``: ``x`` is perturbed in place, and restored before returning."""
+    ### BEGIN SOLUTION
+    old = x[index]
+    x[index] = old + h
+    f_plus = f()
+    x[index] = old - h
+    f_minus = f()
+    x[index] = old
+    return (f_plus - f_minus) / (2 * h)
+    ### END SOLUTION
+
+
 def numerical_gradient(f, x, h=1e-5):
     """Gradient of a scalar function ``f()`` with respect to the array ``x``.
 
@@ -35,13 +49,7 @@ def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros_like(x)
     ### BEGIN SOLUTION
     for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f()
-        x[i] = old - h
-        f_minus = f()
-        x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        grad[i] = centred_difference(f, x, i, h)
     ### END SOLUTION
     return grad
 
@@ -76,13 +84,7 @@ def sparse_gradient_check(f, x, analytic_grad, num_checks=10, h=1e-5, rng=0):
     results = []
     for _ in range(num_checks):
         i = tuple(int(rng.integers(n)) for n in x.shape)
-        old = x[i]
-        x[i] = old + h
-        f_plus = f()
-        x[i] = old - h
-        f_minus = f()
-        x[i] = old
-        numeric = (f_plus - f_minus) / (2 * h)
+        numeric = centred_difference(f, x, i, h)
         results.append((i, numeric, float(analytic_grad[i]), rel_error(numeric, analytic_grad[i])))
     return results
 
