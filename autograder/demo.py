@@ -19,7 +19,7 @@ def sample_class(course_dir):
     ref = reference_modules()
     bug = lambda file, old, new: mutate(ref, file, old, new)  # noqa: E731
     students = {
-        "alice": dict(modules=ref, answers={"answer_max_shift": ANSWER}),
+        "alice": dict(modules=ref, answers={"answer_max_shift": ANSWER}, solved=True),
         "bob": {},
         "carol": dict(modules=bug("losses.py", "    dscores /= n\n", "")),
         "dan": dict(modules=bug("layers.py", 'self.grads["b"] = dout.sum(axis=0)',

@@ -16,27 +16,32 @@ def _distinctive(lines, provided=()):
     return {l for l in lines if len(l) >= MIN_LENGTH and not l.startswith("#")}
 
 
+def _sources():
+    """The reference modules and the notebook sources, as texts."""
+    return [p.read_text() for p in sorted(LIBRARY.glob("*.py")) + sorted(ASSIGNMENTS.glob("*/*.py"))]
+
+
+def provided_lines():
+    """What students receive anyway: every source with its solutions and hidden tests stripped."""
+    return {l.strip() for text in _sources() for l in strip_solutions(text).splitlines()}
+
+
 def hidden_test_lines():
-    """Lines of the notebooks' hidden tests."""
+    """Lines of the notebooks' hidden tests (less those students see elsewhere)."""
     found = set()
     for path in ASSIGNMENTS.glob("*/*.py"):
         text = path.read_text()
         lines = text.splitlines()
         for start, stop in regions(text, BEGIN_HIDDEN, END_HIDDEN, str(path)):
             found.update(lines[start + 1:stop])
-    return _distinctive(found)
+    return _distinctive(found, provided_lines())
 
 
 def solution_text_lines():
-    """Lines of the reference's and the notebooks' solution regions, less
-    those that provided code has too."""
-    found, provided = set(), set()
-    for path in LIBRARY.glob("*.py"):
-        found.update(solution_lines(path.read_text(), str(path)))
-        provided.update(l.strip() for l in strip_solutions(path.read_text()).splitlines())
-    for path in ASSIGNMENTS.glob("*/*.py"):
-        found.update(solution_lines(path.read_text(), str(path)))
-    return _distinctive(found, provided)
+    """Lines of the reference's and the notebooks' solution regions (less
+    those that provided code has too)."""
+    found = {l for text in _sources() for l in solution_lines(text)}
+    return _distinctive(found, provided_lines())
 
 
 def lint_tree(root, solutions=True, hidden_glob="hidden_*"):

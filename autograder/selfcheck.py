@@ -22,12 +22,12 @@ def check_assignment(course_dir, assignment_id):
     as rows ``(submission, expectation, passed, detail)``."""
     ref = reference_modules()
     shutil.rmtree(Path(course_dir) / "submitted", ignore_errors=True)
-    make_submission(course_dir, "reference", assignment_id, ref)
+    make_submission(course_dir, "reference", assignment_id, ref, solved=True)
     make_submission(course_dir, "release", assignment_id)
     catalog = mutants(assignment_id)
     for m in catalog:
         make_submission(course_dir, f"mutant-{m['name']}", assignment_id,
-                        mutate(ref, m["file"], m["old"], m["new"]))
+                        mutate(ref, m["file"], m["old"], m["new"]), solved=True)
     results = {r.student: r for r in grade(course_dir, assignment_id)}
     rows = []
     reference, release = results["reference"], results["release"]

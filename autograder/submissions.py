@@ -24,17 +24,21 @@ def mutate(modules, file, old, new):
 
 
 def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
-                    edit_cell=None, answers=None):
+                    edit_cell=None, answers=None, solved=False):
     """``submitted/<student>/<id>/`` from the release.
 
     modules: {file name: text} written into ``scratchnn/``; delete: module
     files removed; edit_cell: (grade_id, new source); answers: {grade_id: text}
-    for written-answer cells."""
+    for written-answer cells; solved: the notebooks' answer cells filled in
+    with the solutions of the source notebooks."""
     course_dir = Path(course_dir)
     release = course_dir / "release" / assignment_id
     dest = course_dir / "submitted" / student / assignment_id
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(release, dest)
+    if solved:
+        for path in dest.glob("*.ipynb"):
+            _fill_solutions(path, course_dir / "source" / assignment_id / path.name)
     for name, text in (modules or {}).items():
         (dest / "scratchnn" / name).write_text(text)
     for name in delete:
@@ -51,3 +55,16 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
     stamp = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
     (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
     return dest
+
+
+def _fill_solutions(path, source):
+    """Copy the source notebook's answer cells (solutions, markers removed) into ``path``."""
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(source, 4).cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions and cell.cell_type == "code":
+            cell.source = "\n".join(l for l in solutions[grade_id].splitlines()
+                                    if l.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    nbformat.write(nb, path)

@@ -140,7 +140,7 @@ def test_expected_arrays_are_verified_against_the_reference(monkeypatch, tmp_pat
 
 def test_grading_crafted_submissions(built):
     ref = reference_modules()
-    make_submission(built, "reference", AID, ref, answers={"answer_max_shift": "Because."})
+    make_submission(built, "reference", AID, ref, answers={"answer_max_shift": "Because."}, solved=True)
     make_submission(built, "untouched", AID)
     make_submission(built, "no-1-over-n", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""))
     make_submission(built, "deleted", AID, ref, delete=["layers.py"])
@@ -152,7 +152,9 @@ def test_grading_crafted_submissions(built):
     tampered_checks.write_text(checks.read_text().replace("    problem = describe_mismatch", "    return\n    problem = describe_mismatch"))
     results = {r.student: r for r in grade(built, AID)}
     assert results["reference"].tests == {"test_linear_forward": 2, "test_linear_backward": 3,
-                                          "test_relu": 2, "test_softmax_ce": 3}
+                                          "test_relu": 2, "test_softmax_ce": 3, "test_initialisers": 2,
+                                          "test_gradcheck": 2, "test_sgd": 1, "test_train_step": 2,
+                                          "test_model_size": 1}
     assert results["reference"].needs_manual_grade
     assert sum(results["untouched"].tests.values()) == 0
     assert results["no-1-over-n"].tests["test_softmax_ce"] == 0
@@ -176,6 +178,6 @@ def test_grading_lms_zip_downloads(built, tmp_path):
         shutil.make_archive(str(downloads / f"{student}_attempt_2026-11-20"), "zip", folder)
         shutil.rmtree(folder.parent)
     results = {r.student: r for r in grade(built, AID, zip_dir=downloads)}
-    assert sum(results["yuki"].tests.values()) == 10
+    assert sum(results["yuki"].tests.values()) == 17  # all but the answer cell left empty
     assert sum(results["zoe"].tests.values()) == 0
     assert (built / "submitted" / "yuki" / AID / "scratchnn" / "layers.py").exists()

@@ -3,13 +3,40 @@ reference library. ``public`` is shipped to students (their self-checks use
 it); ``hidden`` uses other inputs and shapes and reaches only the grader."""
 import numpy as np
 
-from scratchnn import Linear, ReLU, softmax_cross_entropy
+from scratchnn import SGD, Linear, ReLU, mlp, softmax_cross_entropy, train_step
+from scratchnn.init import glorot_normal, glorot_uniform, he_normal, he_uniform, normal
 
 TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 1e-6, "atol": 1e-9},
               "linear_dW": {"rtol": 1e-6, "atol": 1e-9}, "linear_db": {"rtol": 1e-6, "atol": 1e-9},
               "relu_out": {"rtol": 1e-9, "atol": 0}, "relu_dx": {"rtol": 1e-9, "atol": 0},
               "ce_loss": {"rtol": 1e-7, "atol": 1e-10}, "ce_dscores": {"rtol": 1e-6, "atol": 1e-10},
-              "ce_big_loss": {"rtol": 1e-7, "atol": 1e-10}, "ce_big_dscores": {"rtol": 1e-6, "atol": 1e-10}}
+              "ce_big_loss": {"rtol": 1e-7, "atol": 1e-10}, "ce_big_dscores": {"rtol": 1e-6, "atol": 1e-10},
+              "init_normal": {"rtol": 1e-12, "atol": 0}, "init_glorot_uniform": {"rtol": 1e-12, "atol": 0},
+              "init_glorot_normal": {"rtol": 1e-12, "atol": 0}, "init_he_uniform": {"rtol": 1e-12, "atol": 0},
+              "init_he_normal": {"rtol": 1e-12, "atol": 0},
+              "sgd_w": {"rtol": 1e-12, "atol": 0}, "step_loss": {"rtol": 1e-7, "atol": 1e-10},
+              "step_fc1.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc1.b": {"rtol": 1e-6, "atol": 1e-10},
+              "step_fc2.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc2.b": {"rtol": 1e-6, "atol": 1e-10}}
+
+
+def _training_case(seed, shape):
+    """Initialisers, one SGD step and one training step, from ``seed``."""
+    rng = np.random.default_rng(seed)
+    case = {"init_seed": np.array(seed), "init_shape": np.array(shape), "init_std": np.array(0.3)}
+    case["init_normal"] = normal(shape, seed, std=0.3)
+    for name, fn in (("glorot_uniform", glorot_uniform), ("glorot_normal", glorot_normal),
+                     ("he_uniform", he_uniform), ("he_normal", he_normal)):
+        case[f"init_{name}"] = fn(shape, seed)
+    case["sgd_w0"], case["sgd_g"] = rng.standard_normal(shape), rng.standard_normal(shape)
+    w = {"w": case["sgd_w0"].copy()}
+    SGD(w, lr=0.05).step({"w": case["sgd_g"]})
+    case["sgd_w"] = w["w"]
+    model = mlp([shape[0], shape[1], 3], seed=seed)
+    case.update({f"step0_{k}": v.copy() for k, v in model.params.items()})
+    case["step_X"], case["step_y"] = rng.standard_normal((8, shape[0])), rng.integers(0, 3, 8)
+    case["step_loss"] = train_step(model, SGD(model, lr=0.1), case["step_X"], case["step_y"], reg=0.01)
+    case.update({f"step_{k}": v for k, v in model.params.items()})
+    return case
 
 
 def _case(seed, image_shape, out_features, num_classes):
@@ -38,4 +65,6 @@ def _case(seed, image_shape, out_features, num_classes):
 
 def record():
     """``(public, hidden, tolerances)``."""
-    return _case(1, (3, 2, 2), 5, 6), _case(2, (2, 3, 5), 4, 10), TOLERANCES
+    public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4))}
+    hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7))}
+    return public, hidden, TOLERANCES

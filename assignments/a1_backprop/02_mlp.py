@@ -1,0 +1,271 @@
+# %% [markdown]
+# # Assignment 1, part 2: an MLP, its gradients checked, and trained
+#
+# With layers that go forward and backward (part 1), you now build a multilayer perceptron,
+# start it from good weights, check its gradients numerically, and train it with minibatch
+# stochastic gradient descent (SGD). You write the code in `scratchnn/init.py`,
+# `scratchnn/gradcheck.py`, `scratchnn/optim.py` (the `SGD` class) and `scratchnn/train.py`
+# (`train_step`), and the answers in this notebook.
+#
+# | part | points |
+# | --- | --- |
+# | Weight initialisers | 2 |
+# | Gradient checker | 2 |
+# | SGD step | 1 |
+# | Training step | 2 |
+# | An MLP of the right size | 1 |
+# | Written answer: initialisation | 2 |
+# | Written answer: finite differences | 2 |
+# | **total** | **12** |
+
+# %%
+# Setup: run this cell first. The modules are reloaded whenever you edit them.
+# %load_ext autoreload
+# %autoreload 2
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import scratchnn as snn
+from scratchnn import plots
+from scratchnn.checks import Expected, check
+from scratchnn.data import load_mnist
+
+expected = e = Expected("expected/public")
+# The grader runs the tests, never the long experiments: those cells skip themselves.
+GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+data = load_mnist(dtype=np.float32)
+print(f"MNIST: {data['source']} dataset, {len(data['X_train'])} training images "
+      f"({'the full set' if data['source'] == 'full' else 'the bundled subset: run `python -m data_scripts fetch mnist` for all of it'})")
+
+
+def zero_init(shape, rng=None, dtype=np.float64):
+    """Zeros without calling your initialisers, so each test checks one thing."""
+    return np.zeros(shape, dtype=dtype)
+
+# %% [markdown]
+# ## 1. Weight initialisation
+#
+# All-zero weights make every hidden unit compute the same thing and receive the same
+# gradient: they stay identical forever. Weights too large or too small make activations and
+# gradients explode or vanish, layer after layer. Two classic fixes keep the variance steady:
+#
+# | scheme | uniform on $[-a, a]$ | normal with std |
+# | --- | --- | --- |
+# | Glorot (Xavier) | $a = \sqrt{6 / (n_\text{in} + n_\text{out})}$ | $\sqrt{2 / (n_\text{in} + n_\text{out})}$ |
+# | He (for ReLU) | $a = \sqrt{6 / n_\text{in}}$ | $\sqrt{2 / n_\text{in}}$ |
+#
+# Implement them in `scratchnn/init.py`, drawing from the generator `rng` you are given
+# (`np.random.default_rng(rng)` turns a seed into one): `rng.uniform(-a, a, shape)` and
+# `std * rng.standard_normal(shape)`.
+
+# %%
+# Self-check: initialisers
+shape, seed = tuple(e["init_shape"]), int(e["init_seed"])
+expected.check("init.normal", "init_normal", lambda: snn.init.normal(shape, seed, std=float(e["init_std"])))
+for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal"):
+    expected.check(f"init.{name}", f"init_{name}", lambda: getattr(snn.init, name)(shape, seed))
+
+# %% kind="tests" id="test_initialisers" points=2
+# test: initialisers (2 points)
+shape, seed = tuple(e["init_shape"]), int(e["init_seed"])
+expected.check("init.normal", "init_normal", lambda: snn.init.normal(shape, seed, std=float(e["init_std"])))
+for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal"):
+    expected.check(f"init.{name}", f"init_{name}", lambda: getattr(snn.init, name)(shape, seed))
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+shape, seed = tuple(hidden["init_shape"]), int(hidden["init_seed"])
+hidden.check("init.normal on new inputs", "init_normal",
+             lambda: snn.init.normal(shape, seed, std=float(hidden["init_std"])))
+for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal"):
+    hidden.check(f"init.{name} on new inputs", f"init_{name}", lambda: getattr(snn.init, name)(shape, seed))
+check("init.zeros", lambda: snn.init.zeros((2, 3)), np.zeros((2, 3)))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. Checking gradients numerically
+#
+# A centred difference estimates a derivative with no calculus at all:
+# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}.$$
+# Its error shrinks like $h^2$, until floating-point round-off (about $10^{-16}/h$ in float64)
+# takes over. Implement `centred_difference` (perturb one entry of `x` in place, and restore
+# it!), `numerical_gradient` (every entry), and `rel_error`, the largest
+# $|a - b| / \max(|a| + |b|, 10^{-8})$.
+
+# %%
+# Self-check: the gradient checker on f(x) = sum(x**3), whose gradient is 3 x**2
+x = np.random.default_rng(0).standard_normal((3, 4))
+check("numerical_gradient of sum(x**3)",
+      lambda: snn.numerical_gradient(lambda: np.sum(x ** 3), x), 3 * x ** 2)
+check("rel_error", lambda: snn.rel_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])), 0.2)
+
+# %% kind="tests" id="test_gradcheck" points=2
+# test: the gradient checker (2 points)
+x = np.random.default_rng(0).standard_normal((3, 4))
+check("numerical_gradient of sum(x**3)",
+      lambda: snn.numerical_gradient(lambda: np.sum(x ** 3), x), 3 * x ** 2)
+check("rel_error", lambda: snn.rel_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])), 0.2)
+### BEGIN HIDDEN TESTS
+x = np.random.default_rng(5).standard_normal((2, 3, 2))
+before = x.copy()
+check("numerical_gradient of sum(sin(x) * x)",
+      lambda: snn.numerical_gradient(lambda: np.sum(np.sin(x) * x), x), np.cos(before) * before + np.sin(before))
+check("numerical_gradient leaves x as it found it", lambda: x, before)
+check("rel_error of equal arrays", lambda: snn.rel_error(x, x), 0.0)
+check("rel_error of opposite signs (it divides by |a| + |b|)",
+      lambda: snn.rel_error(np.array([-1.0, 4.0]), np.array([1.0, 4.0])), 1.0)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. Stochastic gradient descent
+#
+# One SGD step moves every parameter against its gradient: $w \leftarrow w - \eta\, g$.
+# Implement `SGD.update` in `scratchnn/optim.py` (update `w` **in place**: `w -= ...`; the
+# model keeps a reference to that very array). Then implement `train_step` in
+# `scratchnn/train.py`: forward, softmax cross-entropy (plus the L2 penalty on the weights
+# when `reg > 0`), backward, optimizer step; return the loss.
+
+# %%
+# Self-check: SGD and train_step
+w = {"w": e["sgd_w0"].copy()}
+snn.SGD(w, lr=0.05).step({"w": e["sgd_g"]})
+expected.check("SGD step", "sgd_w", lambda: w["w"])
+
+
+def one_train_step(exp):
+    model = snn.mlp([exp["step_X"].shape[1], exp["step0_fc1.W"].shape[1], 3], init=zero_init)
+    model.load_state_dict({k[len("step0_"):]: exp[k] for k in exp.arrays if k.startswith("step0_")})
+    loss = snn.train_step(model, snn.SGD(model, lr=0.1), exp["step_X"], exp["step_y"], reg=0.01)
+    return loss, model
+
+
+loss, model = one_train_step(e)
+expected.check("train_step loss", "step_loss", lambda: loss)
+for name in model.params:
+    expected.check(f"train_step: {name} after the step", f"step_{name}", lambda: model.params[name])
+
+# %% kind="tests" id="test_sgd" points=1
+# test: SGD step (1 point)
+w = {"w": e["sgd_w0"].copy()}
+snn.SGD(w, lr=0.05).step({"w": e["sgd_g"]})
+expected.check("SGD step", "sgd_w", lambda: w["w"])
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+w = {"w": hidden["sgd_w0"].copy()}
+snn.SGD(w, lr=0.05).step({"w": hidden["sgd_g"]})
+hidden.check("SGD step on new inputs", "sgd_w", lambda: w["w"])
+### END HIDDEN TESTS
+
+# %% kind="tests" id="test_train_step" points=2
+# test: train_step (2 points)
+loss, model = one_train_step(e)
+expected.check("train_step loss", "step_loss", lambda: loss)
+for name in model.params:
+    expected.check(f"train_step: {name} after the step", f"step_{name}", lambda: model.params[name])
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+loss, model = one_train_step(hidden)
+hidden.check("train_step loss on new inputs", "step_loss", lambda: loss)
+for name in model.params:
+    hidden.check(f"train_step on new inputs: {name}", f"step_{name}", lambda: model.params[name])
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. An MLP of the right size
+#
+# Choose the widths of two hidden layers so that the network 784 → $h_1$ → $h_2$ → 10 has
+# between 0.5 and 1.0 million parameters, biases included. (How many does 784-512-512-10 have?)
+
+# %% kind="solution" id="hidden_sizes"
+### BEGIN SOLUTION
+HIDDEN_SIZES = (512, 512)
+### END SOLUTION
+model = snn.mlp([784, *HIDDEN_SIZES, 10], init="glorot", seed=0, dtype=np.float32)
+print(model, f"\n{model.num_params():,} parameters")
+
+# %% kind="tests" id="test_model_size" points=1
+# test: between 0.5M and 1.0M parameters (1 point)
+h1, h2 = HIDDEN_SIZES
+count = 784 * h1 + h1 + h1 * h2 + h2 + h2 * 10 + 10
+assert 500_000 <= count <= 1_000_000, f"{count:,} parameters: choose sizes giving 0.5M to 1.0M"
+check("Sequential.num_params", lambda: snn.mlp([784, h1, h2, 10], init=zero_init).num_params(), count)
+
+# %% [markdown]
+# ## 5. Why initialisation matters
+#
+# Train the same network from three starting points, zeros, $\mathcal{N}(0, 1)$ and Glorot,
+# for 10 epochs each on 5,000 training images, and compare the average training loss of each
+# epoch. The second plot shows, for one batch, how large the activations and the gradients
+# are in each layer at the start.
+
+# %%
+if not GRADING:
+    subset = slice(0, 5000)
+    histories = {}
+    for name, init in (("zeros", "zeros"), ("normal(0, 1)", 1.0), ("glorot", "glorot")):
+        net = snn.mlp([784, *HIDDEN_SIZES, 10], init=init, seed=0, dtype=np.float32)
+        histories[name] = snn.fit(net, snn.SGD(net, lr=0.01), data["X_train"][subset],
+                                  data["y_train"][subset], epochs=10, batch_size=64)
+    plots.compare_runs(histories, "epoch_train_loss", logy=True,
+                       title="Average training loss per epoch, by initialisation")
+    plt.show()
+    for name, init in (("zeros", "zeros"), ("normal(0, 1)", 1.0), ("glorot", "glorot")):
+        stats = plots.layer_statistics(snn.mlp([784, *HIDDEN_SIZES, 10], init=init, seed=0), data["X_val"][:256])
+        plots.plot_layer_statistics(stats, title=f"initialisation: {name}")
+        plt.show()
+
+# %% [markdown] kind="manual" id="answer_initialisation" points=2
+# **Written answer (2 points).** What does each curve show, and why? Say what happens to the
+# hidden units with zero weights, and to the activations and gradients with $\mathcal{N}(0, 1)$.
+#
+# YOUR ANSWER HERE
+
+# %% [markdown]
+# ## 6. Finite differences, step by step
+#
+# For 10 weights of the second layer of a trained network, compare the backprop gradient with
+# centred differences of step $\epsilon = 1/N$, for $N = k \cdot 10^i$, $k \in \{1, 5\}$,
+# $i \in \{0, \dots, 5\}$, and plot the largest difference against $N$.
+
+# %%
+if not GRADING:
+    net = snn.mlp([784, *HIDDEN_SIZES, 10], init="glorot", seed=0)
+    X_small, y_small = data["X_train"][:64].astype(np.float64), data["y_train"][:64]
+    snn.fit(net, snn.SGD(net, lr=0.05), data["X_train"][:2000].astype(np.float64), data["y_train"][:2000], epochs=1)
+
+    def loss_of_net():
+        return snn.softmax_cross_entropy(net.forward(X_small), y_small)[0]
+
+    _, dscores = snn.softmax_cross_entropy(net.forward(X_small), y_small)
+    net.backward(dscores)
+    W2, dW2 = net.params["fc2.W"], net.grads["fc2.W"].copy()
+    coords = [(i, i + 1) for i in range(10)]
+    Ns = sorted(k * 10 ** i for i in range(6) for k in (1, 5))
+    max_diff = [max(abs(snn.centred_difference(loss_of_net, W2, c, h=1 / N) - dW2[c]) for c in coords)
+                for N in Ns]
+    plots.gradient_check_vs_epsilon(Ns, max_diff, xlabel="N (step = 1/N)",
+                                    title="Largest |centred difference - backprop| over 10 weights")
+    plt.show()
+
+# %% [markdown] kind="manual" id="answer_finite_differences" points=2
+# **Written answer (2 points).** Describe the curve. Why does the difference first fall as $N$
+# grows, at what rate, and why would it eventually rise again?
+#
+# YOUR ANSWER HERE
+
+# %% [markdown]
+# ## 7. Train it
+#
+# Train your MLP with minibatch SGD and watch the learning curves. On the full MNIST, a few
+# epochs reach about 97% validation accuracy. The weights are saved to `mnist_mlp.npz`.
+
+# %%
+if not GRADING:
+    net = snn.mlp([784, *HIDDEN_SIZES, 10], init="glorot", seed=0, dtype=np.float32)
+    history = snn.fit(net, snn.SGD(net, lr=0.1), data["X_train"], data["y_train"],
+                      data["X_val"], data["y_val"], epochs=5, batch_size=64)
+    plots.learning_curves(history, title=f"784-{HIDDEN_SIZES[0]}-{HIDDEN_SIZES[1]}-10, SGD")
+    plt.show()
+    print(f"best validation accuracy {history.best_val_acc:.4f} (epoch {history.best_epoch + 1})")
+    net.save("mnist_mlp.npz")
