@@ -21,13 +21,13 @@ def sample_class(course_dir):
     students = {
         "alice": dict(modules=ref, answers={"answer_max_shift": ANSWER}, solved=True),
         "bob": {},
-        "carol": dict(modules=bug("losses.py", "    dscores /= n\n", "")),
+        "carol": dict(modules=bug("losses.py", "    dscores /= n\n", ""), solved=True),
         "dan": dict(modules=bug("layers.py", 'self.grads["b"] = dout.sum(axis=0)',
-                                'self.grads["b"] = np.zeros_like(self.params["b"])')),
+                                'self.grads["b"] = np.zeros_like(self.params["b"])'), solved=True),
         "erin": dict(modules=bug("losses.py", "    shifted = scores - scores.max(axis=1, keepdims=True)\n"
-                                 "    return shifted", "    shifted = scores\n    return shifted")),
+                                 "    return shifted", "    shifted = scores\n    return shifted"), solved=True),
         "frank": dict(modules={**ref, "layers.py": ref["layers.py"] + "\nwhile True:\n    pass\n"}),
-        "grace": dict(modules=bug("layers.py", "return dout * mask", "return dout"),
+        "grace": dict(modules=bug("layers.py", "return dout * mask", "return dout"), solved=True,
                       edit_cell=("test_relu", 'print("all tests passed")')),
         "heidi": dict(modules=ref, delete=["layers.py", "losses.py"]),
     }

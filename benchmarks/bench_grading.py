@@ -20,7 +20,7 @@ def main():
         build(course_dir)
         print(f"build and release: {time.perf_counter() - start:.1f} s")
         for aid in assignment_ids():
-            make_submission(course_dir, "reference", aid, reference_modules())
+            make_submission(course_dir, "reference", aid, reference_modules(), solved=True)
             start = time.perf_counter()
             (result,) = grade(course_dir, aid)
             seconds = time.perf_counter() - start
