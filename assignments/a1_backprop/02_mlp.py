@@ -36,8 +36,11 @@ expected = e = Expected("expected/public")
 # The grader runs the tests, never the long experiments: those cells skip themselves.
 GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 data = load_mnist(dtype=np.float32)
-print(f"MNIST: {data['source']} dataset, {len(data['X_train'])} training images "
-      f"({'the full set' if data['source'] == 'full' else 'the bundled subset: run `python -m data_scripts fetch mnist` for all of it'})")
+if data["source"] == "full":
+    print(f"MNIST: the full dataset, {len(data['X_train'])} training images")
+else:
+    print(f"MNIST: the bundled subset, {len(data['X_train'])} training images "
+          "(run `python -m data_scripts fetch mnist` for all 50,000)")
 
 
 def zero_init(shape, rng=None, dtype=np.float64):

@@ -17,8 +17,8 @@ The modules, in the order a course meets them:
 ``plots``      learning curves, activations, gradient checks, weights
 =============  ==========================================================
 """
-from .gradcheck import (centred_difference, check_layer_gradients, numerical_gradient, numerical_gradient_array,
-                        rel_error, sparse_gradient_check)
+from .gradcheck import (centred_difference, check_layer_gradients, numerical_gradient,
+                        numerical_gradient_array, rel_error, sparse_gradient_check)
 from .init import initialize
 from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation
 from .losses import l2_penalty, log_softmax, softmax, softmax_cross_entropy

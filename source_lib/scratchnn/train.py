@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from ._checks import check_labels
 from .losses import l2_penalty, softmax_cross_entropy
 from .schedules import Constant
 
@@ -118,7 +117,8 @@ def fit(model, optimizer, X_train, y_train, X_val=None, y_val=None, epochs=10,
       with ``patience`` training stops after that many epochs without progress;
     - ``progress``: a tqdm bar, shown by default only in an interactive session.
     """
-    check_labels(y_train, len(X_train), np.iinfo(np.int64).max)
+    if len(X_train) != len(y_train):
+        raise ValueError(f"{len(X_train)} training examples but {len(y_train)} labels")
     rng = np.random.default_rng(seed)
     schedule = schedule or Constant(optimizer.lr)
     history, best_state = History(), None
