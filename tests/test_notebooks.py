@@ -1,0 +1,41 @@
+"""Every notebook runs top to bottom in a real kernel: the release with the
+reference modules in place of the skeletons, as a student who finished would
+run it, and with nothing written to stderr (a grader counts that a failure)."""
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder import course
+from autograder.submissions import reference_modules
+
+NOTEBOOKS = [(aid, nb) for aid in course.assignment_ids() for nb in course.manifest(aid)["notebooks"]]
+
+
+@pytest.fixture(scope="module")
+def solved_assignments(tmp_path_factory):
+    """Each assignment's source folder (solutions in the notebooks) with the reference modules."""
+    root = tmp_path_factory.mktemp("course")
+    folders = {}
+    for aid in course.assignment_ids():
+        folder = course.assemble_source(root, aid)
+        for name, text in reference_modules().items():
+            (folder / "scratchnn" / name).write_text(text)
+        folders[aid] = folder
+    return folders
+
+
+@pytest.mark.parametrize("aid, source", NOTEBOOKS, ids=[f"{a}/{n}" for a, n in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(solved_assignments, aid, source, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    folder = solved_assignments[aid]
+    path = folder / source.replace(".py", ".ipynb")
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not stderr, stderr
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "OK  " in text and "not implemented" not in text
