@@ -1,5 +1,6 @@
 """``python -m autograder``: build, record, lint, grade, demo, check."""
 import argparse
+import os
 from pathlib import Path
 
 
@@ -16,6 +17,10 @@ def main(argv=None):
     grade = sub.add_parser("grade", help="autograde submissions, feedback, grades.csv")
     grade.add_argument("assignment")
     grade.add_argument("--zip-dir", type=Path, help="a folder of LMS downloads to collect first")
+    grade.add_argument("--workers", type=int, default=os.cpu_count(),
+                       help="submissions graded at a time (default: the number of cores)")
+    grade.add_argument("--resume", action="store_true",
+                       help="skip submissions already graded since they last changed")
     sub.add_parser("demo", help="build, release, grade a sample class, print the table")
     check = sub.add_parser("check", help="the kit grades itself: reference, release, mutants")
     check.add_argument("assignments", nargs="*")
@@ -35,7 +40,8 @@ def main(argv=None):
         return 1 if problems else 0
     elif args.command == "grade":
         from .grade import grade, report
-        print(report(grade(args.course, args.assignment, args.zip_dir)))
+        print(report(grade(args.course, args.assignment, args.zip_dir, workers=args.workers,
+                           force=not args.resume)))
     elif args.command == "demo":
         from .demo import demo
         demo(args.course)

@@ -1,7 +1,12 @@
 """Grade a class: autograde every submission, generate feedback, export
 ``grades.csv``, and report what ``grades.csv`` does not show (submissions that
 failed outright, and those that need manual grading)."""
+import os
 import shutil
+import sqlite3
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,12 +44,62 @@ def collect_zips(course_dir, assignment_id, zip_dir):
              r".*/extracted/(?P<student_id>[^/_]+)_[^/]*/(?P<file_id>.+)")
 
 
-def grade(course_dir, assignment_id, zip_dir=None, timeout=None):
-    """Autograde, feedback and export; returns one :class:`Result` per student."""
+def students(course_dir, assignment_id):
+    return sorted(p.parent.name for p in (Path(course_dir) / "submitted").glob(f"*/{assignment_id}")
+                  if p.is_dir())
+
+
+def is_graded(course_dir, assignment_id, student):
+    """Autograded since the submission last changed."""
+    done = Path(course_dir) / "autograded" / student / assignment_id
+    submitted = Path(course_dir) / "submitted" / student / assignment_id
+    if not any(done.glob("*.ipynb")):
+        return False
+    newest = max(p.stat().st_mtime for p in submitted.rglob("*") if p.is_file())
+    return min(p.stat().st_mtime for p in done.glob("*.ipynb")) >= newest
+
+
+def autograde_parallel(course_dir, assignment_id, workers, force=False, progress=sys.stdout):
+    """``nbgrader autograde --student`` for every submission, ``workers`` at a
+    time, into the one gradebook; a log per submission in ``logs/<id>/``.
+    Submissions graded since they last changed are skipped unless ``force``."""
+    course_dir = Path(course_dir)
+    with sqlite3.connect(course_dir / "gradebook.db") as db:  # readers never block the writer
+        db.execute("PRAGMA journal_mode=WAL")
+    todo = [s for s in students(course_dir, assignment_id)
+            if force or not is_graded(course_dir, assignment_id, s)]
+    logs = course_dir / "logs" / assignment_id
+    logs.mkdir(parents=True, exist_ok=True)
+    start, done = time.perf_counter(), 0
+
+    def one(student):
+        proc = nbgrader(course_dir, "autograde", assignment_id, f"--student={student}", "--force",
+                        check=False)
+        (logs / f"{student}.log").write_text(proc.stdout + proc.stderr)
+        return student, proc.returncode
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in as_completed([pool.submit(one, s) for s in todo]):
+            student, code = future.result()
+            done += 1
+            elapsed = time.perf_counter() - start
+            eta = elapsed / done * (len(todo) - done)
+            print(f"[{done}/{len(todo)}] {student}: {'graded' if code == 0 else 'FAILED, see ' + str(logs / (student + '.log'))}"
+                  f" ({elapsed:.0f} s, about {eta:.0f} s left)", file=progress, flush=True)
+    return todo
+
+
+def grade(course_dir, assignment_id, zip_dir=None, timeout=None, workers=None, force=True):
+    """Autograde, feedback and export; returns one :class:`Result` per student.
+    With ``workers``, submissions are graded that many at a time (see
+    :func:`autograde_parallel`); otherwise by one nbgrader command."""
     course_dir = Path(course_dir)
     if zip_dir:
         collect_zips(course_dir, assignment_id, zip_dir)
-    nbgrader(course_dir, "autograde", assignment_id, "--force", check=False, timeout=timeout)
+    if workers:
+        autograde_parallel(course_dir, assignment_id, workers, force)
+    else:
+        nbgrader(course_dir, "autograde", assignment_id, "--force", check=False, timeout=timeout)
     nbgrader(course_dir, "generate_feedback", assignment_id, "--force", check=False,
              *[f"--CourseDirectory.ignore={p}" for p in
                (".ipynb_checkpoints", "*.pyc", "__pycache__", HIDDEN)])
@@ -57,8 +112,7 @@ def grade(course_dir, assignment_id, zip_dir=None, timeout=None):
 
 def results(course_dir, assignment_id):
     """Scores read from the gradebook, per student and per test cell."""
-    submitted = sorted(p.parent.name for p in (Path(course_dir) / "submitted").glob(f"*/{assignment_id}")
-                       if p.is_dir())
+    submitted = students(course_dir, assignment_id)
     out = []
     with Gradebook(f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}", COURSE_ID) as gb:
         for student in submitted:

@@ -1,19 +1,38 @@
-"""How long the autograder takes on one reference submission of each
-assignment (target: at most 60 s each on 2 cores).
+"""Grading speed. One reference submission per assignment, end to end (target:
+at most 60 s each on 2 cores); then a class of ``--class-size`` submissions
+(the reference and its mutants, in turn) graded with 1 and with 2 workers in
+the same run: submissions per minute and the speed-up (target >= 1.7x).
 
-    python benchmarks/bench_grading.py
+    python benchmarks/bench_grading.py [--class-size 40]
 """
+import argparse
+import io
+import json
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from autograder.course import assignment_ids, build
-from autograder.grade import grade
-from autograder.submissions import make_submission, reference_modules
+from autograder.course import ASSIGNMENTS, assignment_ids, build
+from autograder.grade import autograde_parallel, grade
+from autograder.submissions import make_submission, mutate, reference_modules
+
+
+def class_of(course_dir, aid, size):
+    """``size`` submissions: the reference, then each mutant of the catalog, over and over."""
+    ref = reference_modules()
+    variants = [ref] + [mutate(ref, m["file"], m["old"], m["new"])
+                        for m in json.loads((ASSIGNMENTS / aid / "mutants.json").read_text())]
+    shutil.rmtree(Path(course_dir) / "submitted", ignore_errors=True)
+    for i in range(size):
+        make_submission(course_dir, f"student{i:03d}", aid, variants[i % len(variants)], solved=True)
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--class-size", type=int, default=40)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         course_dir = Path(tmp) / "course"
         start = time.perf_counter()
@@ -23,10 +42,20 @@ def main():
             make_submission(course_dir, "reference", aid, reference_modules(), solved=True)
             start = time.perf_counter()
             (result,) = grade(course_dir, aid)
-            seconds = time.perf_counter() - start
-            print(f"{aid}: reference submission graded in {seconds:.1f} s "
+            print(f"{aid}: reference submission graded in {time.perf_counter() - start:.1f} s "
                   f"(autograde, feedback and export; target <= 60 s), "
                   f"{sum(result.tests.values()):g} autograded points")
+        aid = assignment_ids()[0]
+        class_of(course_dir, aid, args.class_size)
+        rates = {}
+        for workers in (1, 2):
+            start = time.perf_counter()
+            autograde_parallel(course_dir, aid, workers, force=True, progress=io.StringIO())
+            seconds = time.perf_counter() - start
+            rates[workers] = args.class_size / seconds * 60
+            print(f"{args.class_size} submissions of {aid}, {workers} worker(s): {seconds:.1f} s, "
+                  f"{rates[workers]:.1f} submissions/min")
+        print(f"speed-up with 2 workers: {rates[2] / rates[1]:.2f}x (target >= 1.7x)")
     return 0
 
 

@@ -1,6 +1,6 @@
-"""Every notebook runs top to bottom in a real kernel: the release with the
-reference modules in place of the skeletons, as a student who finished would
-run it, and with nothing written to stderr (a grader counts that a failure)."""
+"""Every notebook runs top to bottom in a real kernel: the source notebook
+(answers and hidden tests included) with the reference modules, as a student
+who finished would run it, and with nothing on stderr (a grader counts that)."""
 
 import nbformat
 import pytest
