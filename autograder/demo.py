@@ -1,5 +1,6 @@
 """``demo``, the main job: build and release the course, hand in a small class
 of sample submissions, grade it, and show the results."""
+import os
 import shutil
 import time
 from pathlib import Path
@@ -60,8 +61,9 @@ def demo(course_dir="course"):
           f"({time.perf_counter() - start:.0f} s; linted: no solution or hidden test leaked)")
     sample_class(course_dir)
     graded = time.perf_counter()
-    results = grade(course_dir, ASSIGNMENT)
-    print(f"graded {len(results)} submissions in {time.perf_counter() - graded:.0f} s\n")
+    results = grade(course_dir, ASSIGNMENT, workers=os.cpu_count())
+    print(f"graded {len(results)} submissions, {os.cpu_count()} at a time, in "
+          f"{time.perf_counter() - graded:.0f} s\n")
     print(report(results))
     plot = plot_scores(results, course_dir / "score_distribution.png")
     print(f"\nfeedback: {course_dir}/feedback/<student>/{ASSIGNMENT}/   grades: {course_dir}/grades.csv")

@@ -1,7 +1,6 @@
 """Grade a class: autograde every submission, generate feedback, export
 ``grades.csv``, and report what ``grades.csv`` does not show (submissions that
 failed outright, and those that need manual grading)."""
-import os
 import shutil
 import sqlite3
 import sys
@@ -59,7 +58,7 @@ def is_graded(course_dir, assignment_id, student):
     return min(p.stat().st_mtime for p in done.glob("*.ipynb")) >= newest
 
 
-def autograde_parallel(course_dir, assignment_id, workers, force=False, progress=sys.stdout):
+def autograde_parallel(course_dir, assignment_id, workers, force=False, progress=None):
     """``nbgrader autograde --student`` for every submission, ``workers`` at a
     time, into the one gradebook; a log per submission in ``logs/<id>/``.
     Submissions graded since they last changed are skipped unless ``force``."""
@@ -84,8 +83,9 @@ def autograde_parallel(course_dir, assignment_id, workers, force=False, progress
             done += 1
             elapsed = time.perf_counter() - start
             eta = elapsed / done * (len(todo) - done)
-            print(f"[{done}/{len(todo)}] {student}: {'graded' if code == 0 else 'FAILED, see ' + str(logs / (student + '.log'))}"
-                  f" ({elapsed:.0f} s, about {eta:.0f} s left)", file=progress, flush=True)
+            status = "graded" if code == 0 else f"FAILED, see {logs / (student + '.log')}"
+            print(f"[{done}/{len(todo)}] {student}: {status} ({elapsed:.0f} s, about {eta:.0f} s left)",
+                  file=progress or sys.stdout, flush=True)
     return todo
 
 
