@@ -46,6 +46,7 @@ def plot_scores(results, path):
     scores = [r.score for r in results]
     top = max(r.max_score for r in results)
     ax.hist(scores, bins=range(int(top) + 2), align="left", rwidth=0.8)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set(xlabel=f"score (out of {top:g})", ylabel="students",
            title=f"{ASSIGNMENT}: autograded scores")
     fig.savefig(path, dpi=120, bbox_inches="tight")
