@@ -34,8 +34,8 @@ def main(argv=None):
         from .expected import record
         print(f"recorded {record(args.assignment)}")
     elif args.command == "lint":
-        from .lint import lint_tree
-        problems = lint_tree(args.course / "release") + lint_tree(args.course / "feedback", solutions=False)
+        from .lint import lint_release, lint_tree
+        problems = lint_release(args.course) + lint_tree(args.course / "feedback", solutions=False)
         print("\n".join(problems) or "no leaks")
         return 1 if problems else 0
     elif args.command == "grade":

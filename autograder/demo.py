@@ -17,7 +17,7 @@ ANSWER = ("Multiplying numerator and denominator by exp(-max) changes nothing, s
 def sample_class(course_dir):
     """Eight students: right, untouched, realistic bugs, an endless loop, a
     tampered test cell, and modules deleted."""
-    ref = reference_modules()
+    ref = reference_modules(ASSIGNMENT)
     bug = lambda file, old, new: mutate(ref, file, old, new)  # noqa: E731
     students = {
         "alice": dict(modules=ref, answers={"answer_max_shift": ANSWER}, solved=True),

@@ -16,14 +16,20 @@ def _distinctive(lines, provided=()):
     return {l for l in lines if len(l) >= MIN_LENGTH and not l.startswith("#")}
 
 
-def _sources():
-    """The reference modules and the notebook sources, as texts."""
-    return [p.read_text() for p in sorted(LIBRARY.glob("*.py")) + sorted(ASSIGNMENTS.glob("*/*.py"))]
+def _sources(assignment_id=None):
+    """``(text, keep)`` of the reference modules and the notebook sources, where
+    ``keep`` says which regions ``assignment_id``'s release hands out solved."""
+    from .course import solved_before
+    keep = solved_before(assignment_id)
+    return [(p.read_text(), keep(p.stem) if p.parent == LIBRARY else None)
+            for p in sorted(LIBRARY.glob("*.py")) + sorted(ASSIGNMENTS.glob("*/*.py"))]
 
 
-def provided_lines():
-    """What students receive anyway: every source with its solutions and hidden tests stripped."""
-    return {l.strip() for text in _sources() for l in strip_solutions(text).splitlines()}
+def provided_lines(assignment_id=None):
+    """What students of ``assignment_id`` receive anyway: every source with the
+    solutions they write and the hidden tests stripped."""
+    return {l.strip() for text, keep in _sources(assignment_id)
+            for l in strip_solutions(text, keep=keep).splitlines()}
 
 
 def hidden_test_lines():
@@ -37,19 +43,26 @@ def hidden_test_lines():
     return _distinctive(found, provided_lines())
 
 
-def solution_text_lines():
-    """Lines of the reference's and the notebooks' solution regions (less
-    those that provided code has too)."""
-    found = {l for text in _sources() for l in solution_lines(text)}
-    return _distinctive(found, provided_lines())
+def solution_text_lines(assignment_id=None):
+    """Lines of the reference's and the notebooks' solution regions that
+    ``assignment_id``'s students write (less those that provided code has too)."""
+    found = {l for text, keep in _sources(assignment_id) for l in solution_lines(text, keep=keep)}
+    return _distinctive(found, provided_lines(assignment_id))
 
 
-def lint_tree(root, solutions=True, hidden_glob="hidden_*"):
+def lint_release(course_dir):
+    """``lint_tree`` of each assignment's release."""
+    return [problem for folder in sorted((Path(course_dir) / "release").glob("*")) if folder.is_dir()
+            for problem in lint_tree(folder, assignment_id=folder.name)]
+
+
+def lint_tree(root, solutions=True, hidden_glob="hidden_*", assignment_id=None):
     """Problems under ``root`` as ``path:line: what``: hidden files, hidden-test
-    markers and lines, and (with ``solutions``) solution markers and lines."""
+    markers and lines, and (with ``solutions``) solution markers and the lines
+    of the solutions ``assignment_id``'s students write (all, without one)."""
     root, problems = Path(root), []
     markers = (BEGIN_HIDDEN, END_HIDDEN) + ((BEGIN, END) if solutions else ())
-    known = hidden_test_lines() | (solution_text_lines() if solutions else set())
+    known = hidden_test_lines() | (solution_text_lines(assignment_id) if solutions else set())
     if not root.exists():
         return problems
     for path in sorted(p for p in root.rglob("*") if p.is_file()):

@@ -20,7 +20,7 @@ def mutants(assignment_id):
 def check_assignment(course_dir, assignment_id):
     """Grade the reference, the release and every mutant; return the verdicts
     as rows ``(submission, expectation, passed, detail)``."""
-    ref = reference_modules()
+    ref = reference_modules(assignment_id)
     shutil.rmtree(Path(course_dir) / "submitted", ignore_errors=True)
     make_submission(course_dir, "reference", assignment_id, ref, solved=True)
     make_submission(course_dir, "release", assignment_id)

@@ -4,7 +4,9 @@ notebook cells (nbgrader leaves ``.py`` files untouched).
 ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` becomes, at the same indentation,
 a ``# TODO`` and a ``raise NotImplementedError`` naming the function; a region
 whose first line is ``# hint: ...`` keeps the hint in the TODO. Hidden-test
-regions are removed. Signatures, docstrings and comments stay.
+regions are removed. Signatures, docstrings and comments stay. A ``keep``
+predicate on the enclosing function's name hands some regions out solved
+(an earlier assignment's), markers removed.
 """
 import re
 
@@ -47,8 +49,13 @@ def regions(text, begin=BEGIN, end=END, filename="<text>"):
     return found
 
 
-def strip_solutions(text, filename="<text>"):
-    """The skeleton of ``text``: every solution region replaced by a TODO."""
+def _kept(lines, start, keep):
+    return keep is not None and keep(_enclosing_function(lines, start) or "")
+
+
+def strip_solutions(text, filename="<text>", keep=None):
+    """The skeleton of ``text``: every solution region replaced by a TODO,
+    but those whose function ``keep(name)`` accepts, which stay solved."""
     lines = text.splitlines()
     out, last = [], 0
     hidden = regions(text, BEGIN_HIDDEN, END_HIDDEN, filename)
@@ -56,6 +63,9 @@ def strip_solutions(text, filename="<text>"):
         out += lines[last:start]
         last = stop + 1
         if (start, stop) in hidden:
+            continue
+        if _kept(lines, start, keep):
+            out += lines[start + 1:stop]
             continue
         indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
         body = [l.strip() for l in lines[start + 1:stop]]
@@ -68,11 +78,12 @@ def strip_solutions(text, filename="<text>"):
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
-def solution_lines(text, filename="<text>"):
-    """The lines inside solution regions (what a release must never contain)."""
+def solution_lines(text, filename="<text>", keep=None):
+    """The lines inside the solution regions that ``strip_solutions`` removes
+    (what a release must never contain)."""
     lines = text.splitlines()
     return [lines[i] for start, stop in regions(text, filename=filename)
-            for i in range(start + 1, stop)]
+            if not _kept(lines, start, keep) for i in range(start + 1, stop)]
 
 
 def has_markers(text):

@@ -9,9 +9,9 @@ import nbformat
 from .course import LIBRARY, student_modules
 
 
-def reference_modules():
-    """The reference solution of every module students write."""
-    return {name: (LIBRARY / name).read_text() for name in student_modules()}
+def reference_modules(assignment_id):
+    """The reference solution of every module students write in ``assignment_id``."""
+    return {name: (LIBRARY / name).read_text() for name in student_modules(assignment_id)}
 
 
 def mutate(modules, file, old, new):

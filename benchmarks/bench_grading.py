@@ -21,7 +21,7 @@ from autograder.submissions import make_submission, mutate, reference_modules
 
 def class_of(course_dir, aid, size):
     """``size`` submissions: the reference, then each mutant of the catalog, over and over."""
-    ref = reference_modules()
+    ref = reference_modules(aid)
     variants = [ref] + [mutate(ref, m["file"], m["old"], m["new"])
                         for m in json.loads((ASSIGNMENTS / aid / "mutants.json").read_text())]
     shutil.rmtree(Path(course_dir) / "submitted", ignore_errors=True)
@@ -39,7 +39,7 @@ def main():
         build(course_dir)
         print(f"build and release: {time.perf_counter() - start:.1f} s")
         for aid in assignment_ids():
-            make_submission(course_dir, "reference", aid, reference_modules(), solved=True)
+            make_submission(course_dir, "reference", aid, reference_modules(aid), solved=True)
             start = time.perf_counter()
             (result,) = grade(course_dir, aid)
             print(f"{aid}: reference submission graded in {time.perf_counter() - start:.1f} s "

@@ -107,7 +107,7 @@ def test_build_releases_a_clean_assignment(built):
                      "test_softmax_ce": 3, "answer_max_shift": 2}
     config = (built / "nbgrader_config.py").read_text()
     assert "'scratchnn/layers.py'" in config and "ClearHiddenTests" in config
-    assert lint.lint_tree(built / "release") == []
+    assert lint.lint_release(built) == []
 
 
 def test_linter_finds_a_planted_leak(built, tmp_path):
@@ -139,7 +139,7 @@ def test_expected_arrays_are_verified_against_the_reference(monkeypatch, tmp_pat
 
 
 def test_grading_crafted_submissions(built):
-    ref = reference_modules()
+    ref = reference_modules(AID)
     make_submission(built, "reference", AID, ref, answers={"answer_max_shift": "Because."}, solved=True)
     make_submission(built, "untouched", AID)
     make_submission(built, "no-1-over-n", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""))
@@ -173,7 +173,7 @@ def test_grading_crafted_submissions(built):
 def test_grading_lms_zip_downloads(built, tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    for student, modules in (("yuki", reference_modules()), ("zoe", {})):
+    for student, modules in (("yuki", reference_modules(AID)), ("zoe", {})):
         folder = make_submission(built, f"tmp-{student}", AID, modules)
         shutil.make_archive(str(downloads / f"{student}_attempt_2026-11-20"), "zip", folder)
         shutil.rmtree(folder.parent)
@@ -185,7 +185,7 @@ def test_grading_lms_zip_downloads(built, tmp_path):
 
 def test_parallel_grading_matches_one_at_a_time_and_resumes(tmp_path):
     built = course.build(tmp_path / "course", timeout_s=8)
-    ref = reference_modules()
+    ref = reference_modules(AID)
     make_submission(built, "ann", AID, ref, solved=True)
     make_submission(built, "ben", AID)
     make_submission(built, "cat", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""), solved=True)

@@ -19,7 +19,7 @@ def solved_assignments(tmp_path_factory):
     folders = {}
     for aid in course.assignment_ids():
         folder = course.assemble_source(root, aid)
-        for name, text in reference_modules().items():
+        for name, text in reference_modules(aid).items():
             (folder / "scratchnn" / name).write_text(text)
         folders[aid] = folder
     return folders

@@ -17,9 +17,11 @@ def write_predictions_csv(path, predictions, ids=None, header=("Id", "Category")
         raise ValueError(f"{len(ids)} ids for {len(predictions)} predictions")
     path = Path(path)
     with open(path, "w", newline="") as f:
+        ### BEGIN SOLUTION
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(zip(ids.tolist(), predictions.tolist()))
+        ### END SOLUTION
     return path
 
 

@@ -99,10 +99,11 @@ class Sequential:
             raise ValueError(f"checkpoint does not match the model: missing "
                              f"{sorted(set(params) - set(state))}, unexpected "
                              f"{sorted(set(state) - set(params))}")
+        wrong = [f"{k}: checkpoint has shape {state[k].shape}, model has {w.shape}"
+                 for k, w in params.items() if state[k].shape != w.shape]
+        if wrong:  # checked before copying, so a bad checkpoint leaves the model as it was
+            raise ValueError("checkpoint does not match the model: " + "; ".join(wrong))
         for k, w in params.items():
-            if state[k].shape != w.shape:
-                raise ValueError(f"{k}: checkpoint has shape {state[k].shape}, "
-                                 f"model has {w.shape}")
             w[...] = state[k]
 
     def save(self, path):

@@ -27,7 +27,18 @@ class Optimizer:
         return self.model.params if self.model is not None else self._params
 
     def step(self, grads=None):
-        """Update every parameter in place from its gradient."""
+        """Update every parameter in place from its gradient (all are checked
+        first, so a bad gradient leaves every parameter as it was)."""
+        grads = self._checked(grads)
+        self.begin_step()
+        for name, w in self.params.items():
+            self.update(name, w, grads[name])
+
+    def begin_step(self):
+        """Called once per step, before the updates (Adam counts its steps here)."""
+
+    def _checked(self, grads):
+        """The gradients to apply, after checking that they match the parameters."""
         if grads is None:
             if self.model is None:
                 raise TypeError("this optimizer was built on a dict of parameters: "
@@ -38,11 +49,10 @@ class Optimizer:
         if missing:
             raise KeyError(f"no gradient for parameters {sorted(missing)}")
         for name, w in params.items():
-            g = grads[name]
-            if g.shape != w.shape:
-                raise ValueError(f"gradient of {name} has shape {g.shape}, "
+            if grads[name].shape != w.shape:
+                raise ValueError(f"gradient of {name} has shape {grads[name].shape}, "
                                  f"parameter has shape {w.shape}")
-            self.update(name, w, g)
+        return grads
 
     def update(self, name, w, g):
         """Update the array ``w`` (named ``name``) in place from gradient ``g``."""
@@ -125,9 +135,8 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.m, self.v, self.t = {}, {}, 0
 
-    def step(self, grads=None):
+    def begin_step(self):
         self.t += 1  # one time step for all parameters
-        super().step(grads)
 
     def update(self, name, w, g):
         m = self._state(self.m, name, w)

@@ -18,7 +18,9 @@ class ExponentialDecay:
         self.lr, self.decay = lr, decay
 
     def __call__(self, epoch):
+        ### BEGIN SOLUTION
         return self.lr * self.decay ** epoch
+        ### END SOLUTION
 
 
 class StepDecay:

@@ -15,8 +15,11 @@ def kfold_indices(n, k, seed=0):
     exactly one validation fold."""
     if not 2 <= k <= n:
         raise ValueError(f"k must be between 2 and the number of examples ({n}), got {k}")
+    ### BEGIN SOLUTION
+    # hint: np.array_split a seeded permutation into k folds; fold i validates, the rest train
     folds = np.array_split(np.random.default_rng(seed).permutation(n), k)
     return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+    ### END SOLUTION
 
 
 def cross_validate(trial, params, X, y, k=5, seed=0):

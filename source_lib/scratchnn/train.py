@@ -65,11 +65,19 @@ def evaluate(model, X, y, batch_size=1000):
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):
-    """(C, C) counts: row = true class, column = predicted class."""
+    """(C, C) counts: row = true class, column = predicted class. Labels
+    must be integers in ``[0, C)``; C defaults to the largest label + 1."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    c = num_classes or int(max(y_true.max(), y_pred.max())) + 1
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be 1-d and of one length")
+    c = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.size and (y.min() < 0 or y.max() >= c):
+            raise ValueError(f"{name} holds {y.min()}..{y.max()}: labels must lie in [0, {c - 1}]")
     matrix = np.zeros((c, c), dtype=np.int64)
+    ### BEGIN SOLUTION
     np.add.at(matrix, (y_true, y_pred), 1)
+    ### END SOLUTION
     return matrix
 
 
