@@ -10,9 +10,9 @@ import numpy as np
 ASSIGNMENTS = Path(__file__).resolve().parents[1] / "assignments"
 
 
-def _recipe(assignment_id):
-    path = ASSIGNMENTS / assignment_id / "expected_recipe.py"
-    spec = importlib.util.spec_from_file_location(f"recipe_{assignment_id}", path)
+def _recipe(assignment_id, filename="expected_recipe.py"):
+    path = ASSIGNMENTS / assignment_id / filename
+    spec = importlib.util.spec_from_file_location(f"{path.stem}_{assignment_id}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -63,3 +63,17 @@ def verified(assignment_id):
                          + f"\nIf the change is intended, run `python -m autograder record "
                            f"{assignment_id}` and commit the new arrays.")
     return read(folder / "public"), read(folder / "hidden_expected"), tolerances
+
+
+def reference_artifacts(course_dir, assignment_id):
+    """Files a solved submission hands in besides its notebooks and modules
+    (trained weights, predictions), made once per course directory by the
+    assignment's ``reference_artifacts.py`` (``make(folder)``), if it has one."""
+    folder = Path(course_dir) / "reference_artifacts" / assignment_id
+    if not (ASSIGNMENTS / assignment_id / "reference_artifacts.py").exists():
+        return []
+    if not (folder / ".made").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        _recipe(assignment_id, "reference_artifacts.py").make(folder)
+        (folder / ".made").touch()
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))

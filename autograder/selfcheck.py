@@ -25,9 +25,13 @@ def check_assignment(course_dir, assignment_id):
     make_submission(course_dir, "reference", assignment_id, ref, solved=True)
     make_submission(course_dir, "release", assignment_id)
     catalog = mutants(assignment_id)
-    for m in catalog:
-        make_submission(course_dir, f"mutant-{m['name']}", assignment_id,
-                        mutate(ref, m["file"], m["old"], m["new"]), solved=True)
+    for m in catalog:  # a bug in a library module ("file") or in a notebook answer cell ("cell")
+        if "cell" in m:
+            make_submission(course_dir, f"mutant-{m['name']}", assignment_id, ref,
+                            patch_cell=(m["cell"], m["old"], m["new"]), solved=True)
+        else:
+            make_submission(course_dir, f"mutant-{m['name']}", assignment_id,
+                            mutate(ref, m["file"], m["old"], m["new"]), solved=True)
     results = {r.student: r for r in grade(course_dir, assignment_id)}
     rows = []
     reference, release = results["reference"], results["release"]

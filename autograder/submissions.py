@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 
 from .course import LIBRARY, student_modules
+from .expected import reference_artifacts
 
 
 def reference_modules(assignment_id):
@@ -17,20 +18,25 @@ def reference_modules(assignment_id):
 def mutate(modules, file, old, new):
     """A copy of ``modules`` with ``old`` replaced by ``new`` in ``file``
     (exactly once: a patch that no longer applies is an error)."""
-    text = modules[file]
+    return {**modules, file: _replace_once(modules[file], old, new, where=file)}
+
+
+def _replace_once(text, old, new, where):
     if text.count(old) != 1:
-        raise ValueError(f"mutant patch for {file} matches {text.count(old)} times: {old!r}")
-    return {**modules, file: text.replace(old, new)}
+        raise ValueError(f"mutant patch for {where} matches {text.count(old)} times: {old!r}")
+    return text.replace(old, new)
 
 
 def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
-                    edit_cell=None, answers=None, solved=False):
+                    edit_cell=None, patch_cell=None, answers=None, solved=False):
     """``submitted/<student>/<id>/`` from the release.
 
     modules: {file name: text} written into ``scratchnn/``; delete: module
-    files removed; edit_cell: (grade_id, new source); answers: {grade_id: text}
+    files removed; edit_cell: (grade_id, new source); patch_cell: (grade_id,
+    old, new), a replacement made once in that cell; answers: {grade_id: text}
     for written-answer cells; solved: the notebooks' answer cells filled in
-    with the solutions of the source notebooks."""
+    with the solutions of the source notebooks, and the reference's artifacts
+    (trained weights, predictions) handed in."""
     course_dir = Path(course_dir)
     release = course_dir / "release" / assignment_id
     dest = course_dir / "submitted" / student / assignment_id
@@ -39,6 +45,8 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
     if solved:
         for path in dest.glob("*.ipynb"):
             _fill_solutions(path, course_dir / "source" / assignment_id / path.name)
+        for path in reference_artifacts(course_dir, assignment_id):
+            shutil.copy(path, dest)
     for name, text in (modules or {}).items():
         (dest / "scratchnn" / name).write_text(text)
     for name in delete:
@@ -49,6 +57,8 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if edit_cell and grade_id == edit_cell[0]:
                 cell.source = edit_cell[1]
+            if patch_cell and grade_id == patch_cell[0]:
+                cell.source = _replace_once(cell.source, *patch_cell[1:], where=f"cell {grade_id}")
             if answers and grade_id in answers:
                 cell.source = answers[grade_id]
         nbformat.write(nb, path)

@@ -22,7 +22,7 @@ from .gradcheck import (centred_difference, check_layer_gradients, numerical_gra
 from .init import initialize
 from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation
 from .losses import l2_penalty, log_softmax, softmax, softmax_cross_entropy
-from .model import Sequential, mlp
+from .model import Sequential, load_model, mlp
 from .optim import SGD, Adam, Momentum, RMSProp, make_optimizer
 from .schedules import Constant, Cosine, ExponentialDecay, StepDecay
 from .train import History, accuracy, confusion_matrix, evaluate, fit, predict, train_step

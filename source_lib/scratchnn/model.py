@@ -3,13 +3,14 @@
 Parameter names are ``"<layer name>.<param>"`` (``"fc1.W"``, ``"fc1.b"``), so
 optimizers, checkpoints and checks all speak the same keys.
 """
+import ast
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from .layers import Dropout, Linear, activation
+from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation
 
 CHECKPOINT_FORMAT = 1
 
@@ -109,7 +110,8 @@ class Sequential:
     def save(self, path):
         """Write the weights to an ``.npz`` file (no pickle: loading runs no code)."""
         path = Path(path)
-        meta = json.dumps({"format": CHECKPOINT_FORMAT, "layers": [repr(l) for l in self.layers.values()]})
+        meta = json.dumps({"format": CHECKPOINT_FORMAT, "names": list(self.layers),
+                           "layers": [repr(l) for l in self.layers.values()]})
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as f:
             np.savez(f, __meta__=np.array(meta), **self.state_dict())
@@ -146,3 +148,42 @@ def mlp(sizes, activation_name="relu", init="glorot_uniform", drop_prob=0.0, see
             if drop_prob:
                 layers.append(Dropout(drop_prob, rng=rng))
     return Sequential(layers)
+
+
+LAYER_TYPES = {cls.__name__: cls for cls in (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Dropout)}
+
+
+def load_model(path):
+    """The model saved by :meth:`Sequential.save` at ``path``, architecture and
+    weights. Reading it runs no code: no pickle, and the architecture is parsed
+    from layer descriptions like ``Linear(784, 512)`` of known types only."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["__meta__"]))
+            state = {k: data[k] for k in data.files if k != "__meta__"}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path} is not a checkpoint written by Sequential.save ({exc})") from None
+    descriptions = meta.get("layers", [])
+    names = meta.get("names") or [None] * len(descriptions)
+    model = Sequential([(name, _layer(text, state)) if name else _layer(text, state)
+                        for name, text in zip(names, descriptions)])
+    model.load_state_dict(state)
+    return model
+
+
+def _layer(text, state):
+    """A layer from its description, its dtype taken from the checkpoint."""
+    try:
+        call = ast.parse(str(text), mode="eval").body
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id in LAYER_TYPES):
+            raise ValueError
+        args = [ast.literal_eval(a) for a in call.args]
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (SyntaxError, ValueError):
+        raise ValueError(f"checkpoint describes an unknown layer {text!r}; "
+                         f"known: {', '.join(LAYER_TYPES)}") from None
+    if call.func.id == "Linear":
+        dtype = next((w.dtype for w in state.values() if w.dtype.kind == "f"), np.float64)
+        return Linear(*args, **kwargs, init="zeros", dtype=dtype)
+    return LAYER_TYPES[call.func.id](*args, **kwargs)
