@@ -178,7 +178,7 @@ def test_grading_lms_zip_downloads(built, tmp_path):
         shutil.make_archive(str(downloads / f"{student}_attempt_2026-11-20"), "zip", folder)
         shutil.rmtree(folder.parent)
     results = {r.student: r for r in grade(built, AID, zip_dir=downloads)}
-    assert sum(results["yuki"].tests.values()) == 17  # all but the answer cell left empty
+    assert sum(results["yuki"].tests.values()) == 18  # the modules right, the notebook untouched
     assert sum(results["zoe"].tests.values()) == 0
     assert (built / "submitted" / "yuki" / AID / "scratchnn" / "layers.py").exists()
 

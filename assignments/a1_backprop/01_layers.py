@@ -179,6 +179,9 @@ hidden.check("softmax_cross_entropy dscores on scores near 1000", "ce_big_dscore
 #
 # Why does subtracting the row maximum before `np.exp` leave the softmax unchanged, and
 # what goes wrong without it for scores around 1000? Answer in two or three sentences.
+#
+# *Marking:* 1 point for showing that a common factor $e^{-m}$ cancels between numerator and
+# denominator; 1 point for saying that $e^{1000}$ overflows to `inf` and `inf / inf` gives `nan`.
 
 # %% [markdown] kind="manual" id="answer_max_shift" points=2
 # YOUR ANSWER HERE

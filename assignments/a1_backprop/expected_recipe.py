@@ -3,12 +3,13 @@ reference library. ``public`` is shipped to students (their self-checks use
 it); ``hidden`` uses other inputs and shapes and reaches only the grader."""
 import numpy as np
 
-from scratchnn import SGD, Linear, ReLU, mlp, softmax_cross_entropy, train_step
+from scratchnn import SGD, Linear, ReLU, Tanh, mlp, softmax_cross_entropy, train_step
 from scratchnn.init import glorot_normal, glorot_uniform, he_normal, he_uniform, normal
 
 TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 1e-6, "atol": 1e-9},
               "linear_dW": {"rtol": 1e-6, "atol": 1e-9}, "linear_db": {"rtol": 1e-6, "atol": 1e-9},
               "relu_out": {"rtol": 1e-9, "atol": 0}, "relu_dx": {"rtol": 1e-9, "atol": 0},
+              "tanh_out": {"rtol": 1e-7, "atol": 1e-12}, "tanh_dx": {"rtol": 1e-7, "atol": 1e-12},
               "ce_loss": {"rtol": 1e-7, "atol": 1e-10}, "ce_dscores": {"rtol": 1e-6, "atol": 1e-10},
               "ce_big_loss": {"rtol": 1e-7, "atol": 1e-10}, "ce_big_dscores": {"rtol": 1e-6, "atol": 1e-10},
               "init_normal": {"rtol": 1e-12, "atol": 0}, "init_glorot_uniform": {"rtol": 1e-12, "atol": 0},
@@ -47,6 +48,7 @@ def _case(seed, image_shape, out_features, num_classes):
             "linear_b": rng.standard_normal(out_features),
             "linear_dout": rng.standard_normal((n, out_features)),
             "relu_x": rng.standard_normal((n, 7)), "relu_dout": rng.standard_normal((n, 7)),
+            "tanh_x": 2 * rng.standard_normal((n, 6)), "tanh_dout": rng.standard_normal((n, 6)),
             "ce_scores": rng.standard_normal((n, num_classes)),
             "ce_y": rng.integers(0, num_classes, n),
             "ce_big_scores": rng.standard_normal((n, num_classes)) * 1000}
@@ -58,6 +60,9 @@ def _case(seed, image_shape, out_features, num_classes):
     relu = ReLU()
     case["relu_out"] = relu.forward(case["relu_x"])
     case["relu_dx"] = relu.backward(case["relu_dout"])
+    tanh = Tanh()
+    case["tanh_out"] = tanh.forward(case["tanh_x"])
+    case["tanh_dx"] = tanh.backward(case["tanh_dout"])
     case["ce_loss"], case["ce_dscores"] = softmax_cross_entropy(case["ce_scores"], case["ce_y"])
     case["ce_big_loss"], case["ce_big_dscores"] = softmax_cross_entropy(case["ce_big_scores"], case["ce_y"])
     return case
