@@ -1,6 +1,7 @@
 """Grade a class: autograde every submission, generate feedback, export
 ``grades.csv``, and report what ``grades.csv`` does not show (submissions that
 failed outright, and those that need manual grading)."""
+import json
 import shutil
 import sqlite3
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import lint
+from . import judge, lint
 from .course import COURSE_ID, HIDDEN, nbgrader
 
 
@@ -23,6 +24,9 @@ class Result:
     tests: dict = field(default_factory=dict)     # grade_id -> autograded score
     needs_manual_grade: bool = False
     failed: bool = False                          # nbgrader could not grade it at all
+    taken: dict = field(default_factory=dict)     # grade_id -> why the judgement took its points
+    flagged: bool = False                         # the notebook's verdict and the judgement disagree
+    feedback_withheld: bool = False
 
 
 def collect_zips(course_dir, assignment_id, zip_dir):
@@ -97,17 +101,42 @@ def grade(course_dir, assignment_id, zip_dir=None, timeout=None, workers=None, f
     if zip_dir:
         collect_zips(course_dir, assignment_id, zip_dir)
     if workers:
-        autograde_parallel(course_dir, assignment_id, workers, force)
+        graded = autograde_parallel(course_dir, assignment_id, workers, force)
     else:
+        graded = students(course_dir, assignment_id)
         nbgrader(course_dir, "autograde", assignment_id, "--force", check=False, timeout=timeout)
+    judge_class(course_dir, assignment_id, graded)
     nbgrader(course_dir, "generate_feedback", assignment_id, "--force", check=False,
              *[f"--CourseDirectory.ignore={p}" for p in
                (".ipynb_checkpoints", "*.pyc", "__pycache__", HIDDEN)])
     nbgrader(course_dir, "export", check=False)
-    leaks = lint.lint_tree(course_dir / "feedback", solutions=False)
-    if leaks:
-        raise SystemExit("feedback linter: leaks found\n  " + "\n  ".join(leaks))
+    withhold_leaky_feedback(course_dir, assignment_id)
     return results(course_dir, assignment_id)
+
+
+def judge_class(course_dir, assignment_id, graded):
+    """Judge every submission just autograded (see :mod:`autograder.judge`) and
+    keep each verdict in ``judge/<id>/<student>/verdict.json``."""
+    reference = judge.reference_answers(course_dir, assignment_id)
+    for student in graded:
+        if not any((Path(course_dir) / "autograded" / student / assignment_id).glob("*.ipynb")):
+            continue
+        verdicts = judge.judge_submission(course_dir, assignment_id, student, reference)
+        taken, flagged = judge.apply(course_dir, assignment_id, student, verdicts)
+        path = Path(course_dir) / "judge" / assignment_id / student / "verdict.json"
+        path.write_text(json.dumps({"taken": taken, "flagged": flagged}, indent=1))
+
+
+def withhold_leaky_feedback(course_dir, assignment_id):
+    """Feedback that would show hidden tests (a submission can print what its
+    kernel saw) is deleted, never sent; the student is listed for review."""
+    for folder in sorted((Path(course_dir) / "feedback").glob(f"*/{assignment_id}")):
+        leaks = lint.lint_tree(folder, solutions=False)
+        if leaks:
+            shutil.rmtree(folder)
+            (Path(course_dir) / "judge" / assignment_id / folder.parent.name).mkdir(parents=True, exist_ok=True)
+            (Path(course_dir) / "judge" / assignment_id / folder.parent.name / "feedback_withheld.txt") \
+                .write_text("\n".join(leaks))
 
 
 def results(course_dir, assignment_id):
@@ -126,6 +155,11 @@ def results(course_dir, assignment_id):
             autograded = Path(course_dir) / "autograded" / student / assignment_id
             result.failed = not any(autograded.glob("*.ipynb"))
             result.score, result.max_score = sub.score, sub.max_score
+            verdict = Path(course_dir) / "judge" / assignment_id / student / "verdict.json"
+            if verdict.exists():
+                found = json.loads(verdict.read_text())
+                result.taken, result.flagged = found["taken"], found["flagged"]
+            result.feedback_withheld = (verdict.parent / "feedback_withheld.txt").exists()
             result.needs_manual_grade = sub.needs_manual_grade
             for nb in sub.notebooks:
                 for g in nb.grades:
@@ -152,4 +186,13 @@ def report(results):
     lines.append("")
     lines.append(f"failed to grade: {', '.join(failed) or 'none'}")
     lines.append(f"need manual grading: {', '.join(manual) or 'none'}")
+    flagged = [r.student for r in results if r.flagged]
+    lines.append(f"flagged for review (the notebook's verdict and the judgement disagree): "
+                 f"{', '.join(flagged) or 'none'}")
+    withheld = [r.student for r in results if r.feedback_withheld]
+    if withheld:
+        lines.append(f"feedback withheld (it would show hidden tests): {', '.join(withheld)}")
+    for r in results:
+        for grade_id, reasons in r.taken.items():
+            lines.append(f"  {r.student} {grade_id}: " + "; ".join(reasons[:3]))
     return "\n".join(lines)

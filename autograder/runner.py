@@ -1,0 +1,108 @@
+"""Execute one notebook with the grading kernel: the part of grading that runs
+inside the sandbox. A standalone script (the sandbox sees none of the
+repository but this folder):
+
+    python runner.py NOTEBOOK OUT_DIR --timeout 30 --limits JSON
+
+The kernel runs as an unprivileged user under ``limits`` (see kernel.py); this
+process keeps what the kernel cannot touch. Each check the notebook runs drops
+its answer in ``ANSWERS``; after every cell the runner moves the new answers
+into ``OUT_DIR/answers/<grade id of the cell>/``, so that each answer is filed
+under the cell that produced it, out of the kernel's reach. ``OUT_DIR`` receives
+``executed.ipynb`` and ``status.json`` (why the run stopped early, if it did).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+KERNEL = Path(__file__).with_name("kernel.py")
+ANSWERS = ".answers"
+MAX_ANSWERS_PER_CELL = 2000
+
+
+class Runner(NotebookClient):
+    """nbclient, with each cell's output capped and its answers filed away."""
+
+    def __init__(self, nb, answers, out, max_output, **kwargs):
+        super().__init__(nb, on_cell_executed=self._file_answers, **kwargs)
+        self.answers, self.out, self.max_output = answers, out, max_output
+        self.output_size = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = self.output_size.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
+        self.output_size[cell_index] = size
+        if size > self.max_output and msg["msg_type"] != "error":
+            if size - len(json.dumps(msg.get("content", {}))) <= self.max_output:
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"\n[output beyond {self.max_output:,} bytes dropped]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def _file_answers(self, cell, cell_index, execute_reply):
+        new = sorted(p for p in self.answers.iterdir() if p.is_file())[:MAX_ANSWERS_PER_CELL]
+        if new:
+            grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+            safe = re.fullmatch(r"\w[\w-]*", grade_id)  # never a path
+            dest = self.out / "answers" / (grade_id if safe else f"cell_{cell_index:03d}")
+            dest.mkdir(parents=True, exist_ok=True)
+            for path in new:
+                shutil.move(path, dest / path.name)
+        for path in self.answers.iterdir():  # anything beyond the cap, or not a file
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def run(notebook, out, timeout, limits, max_output):
+    notebook, out = Path(notebook).resolve(), Path(out).resolve()
+    folder = notebook.parent
+    answers = folder / ANSWERS
+    shutil.rmtree(answers, ignore_errors=True)
+    answers.mkdir()
+    if limits and os.getuid() == 0:  # the kernel's own user owns the working copy
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, limits["uid"], limits["uid"], follow_symlinks=False)
+    specs = Path(tempfile.mkdtemp())
+    (specs / "kernels" / "grader").mkdir(parents=True)
+    (specs / "kernels" / "grader" / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(KERNEL), "-f", "{connection_file}",
+                 "--InteractiveShell.xmode=Minimal", "--HistoryManager.hist_file=:memory:"],
+        "display_name": "grader", "language": "python"}))
+    os.environ.update(JUPYTER_PATH=str(specs), SCRATCHNN_ANSWERS=str(answers),
+                      NBGRADER_EXECUTION="autograde")
+    if limits:
+        os.environ["SCRATCHNN_LIMITS"] = json.dumps(limits)
+    nb = nbformat.read(notebook, as_version=4)
+    notebook.unlink()  # it holds the hidden tests: the kernel gets them one cell at a time
+    runner = Runner(nb, answers, out, max_output, timeout=timeout, kernel_name="grader",
+                    allow_errors=True, interrupt_on_timeout=True, record_timing=False,
+                    error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
+                                      "traceback": [f"CellTimeoutError: no reply within {timeout} s"]},
+                    resources={"metadata": {"path": str(folder)}})
+    status = {"completed": True}
+    try:
+        runner.execute()
+    except DeadKernelError as exc:
+        status = {"completed": False, "reason": f"the kernel died ({exc})"}
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the run is the student's result
+        status = {"completed": False, "reason": f"{type(exc).__name__}: {exc}"}
+    nbformat.write(nb, out / "executed.ipynb")
+    (out / "status.json").write_text(json.dumps(status))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("notebook")
+    parser.add_argument("out")
+    parser.add_argument("--timeout", type=int, default=30)
+    parser.add_argument("--limits", type=json.loads, default=None)
+    parser.add_argument("--max-output", type=int, default=1_000_000)
+    args = parser.parse_args()
+    run(args.notebook, args.out, args.timeout, args.limits, args.max_output)

@@ -1,0 +1,196 @@
+"""Run a submission's notebook in isolation: nbgrader's ``Execute`` step,
+replaced (``Autograde.autograde_preprocessors``) by :class:`SandboxedExecute`.
+
+Each notebook runs in a working copy of the submission of its own, through
+``runner.py``, under Debian's ``bubblewrap`` when the machine has it:
+
+- filesystem: only the system, Python, this folder's scripts and the dataset
+  cache, read-only, plus the working copy. ``source/``, other submissions, the
+  gradebook, the reference library and the recorded hidden answers are not there;
+- network: a namespace of its own, with nothing in it;
+- processes: a PID namespace; the whole tree dies with the sandbox;
+- the kernel gives up root for a user of its own, under limits on memory, CPU
+  time, processes and file size (kernel.py), and the run has a wall-clock limit.
+
+Without bubblewrap (``isolation = "none"``, or "auto" on a machine without it)
+only the last line holds: limits, an unprivileged kernel when grading as root
+(if Python is readable by other users; else the kernel stays root, and the
+limit on processes does not bind it), the wall clock and the withheld hidden
+answers. The student's code can then read whatever its user can read, and
+open network connections.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Enum, Integer
+
+RUNNER = Path(__file__).with_name("runner.py")
+INSIDE = Path("/submission")  # where the working copy appears in the sandbox
+
+
+def bubblewrap_works():
+    """Is ``bwrap`` installed and allowed to make namespaces here?"""
+    if not shutil.which("bwrap"):
+        return False
+    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+def resolve(isolation):
+    """"auto" -> "bubblewrap" where it works, else "none"."""
+    if isolation == "auto":
+        return "bubblewrap" if bubblewrap_works() else "none"
+    if isolation == "bubblewrap" and not bubblewrap_works():
+        raise RuntimeError("isolation = 'bubblewrap' but bwrap is missing or not allowed here: "
+                           "install Debian's bubblewrap, or set SandboxedExecute.isolation")
+    if isolation not in ("bubblewrap", "none"):
+        raise ValueError(f"isolation must be 'auto', 'bubblewrap' or 'none', got {isolation!r}")
+    return isolation
+
+
+def readable_by_anyone(path):
+    """Can a user of no group read ``path`` (every parent searchable)?"""
+    path = Path(path).resolve()
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
+
+
+def _readonly(paths):
+    """bwrap arguments exposing ``paths`` read-only (symlinks as symlinks).
+    Their parent folders are made traversable (bwrap would make them 0700)."""
+    links = [Path(p) for p in paths if Path(p).is_symlink() and Path(p).parent == Path("/")]
+    binds = [Path(p) for p in paths if Path(p).exists() and Path(p) not in links]
+    parents = sorted({str(a) for p in binds for a in p.parents if a != Path("/")}, key=len)
+    return ([a for link in links for a in ("--symlink", os.readlink(link), str(link))]
+            + [a for parent in parents for a in ("--perms", "0755", "--dir", parent)]
+            + [a for path in binds for a in ("--ro-bind", str(path), str(path))])
+
+
+def bubblewrap_command(work, out, data_dirs):
+    """The bwrap prefix: the system read-only, ``work`` and ``out`` writable."""
+    system = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32"]
+    python = {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parents[1])}
+    # Every namespace but the user one: the kernel must become a real unprivileged user.
+    return ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            *_readonly(system + sorted(python) + [str(RUNNER.parent)] + [str(d) for d in data_dirs]),
+            "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+            "--bind", str(work), str(INSIDE), "--bind", str(out), "/output",
+            "--chdir", str(INSIDE), "--clearenv"]
+
+
+def working_copy(submission, notebook_name, work):
+    """Copy the submission to ``work``, withholding the answers of hidden
+    checks: each ``hidden_*.npz`` keeps only the keys its ``.json`` gives no
+    tolerance for (the inputs)."""
+    shutil.copytree(submission, work, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.ipynb", ".answers"))
+    for npz in work.glob("hidden_*.npz"):
+        judged = json.loads(npz.with_suffix(".json").read_text()) if npz.with_suffix(".json").exists() else {}
+        with np.load(npz, allow_pickle=False) as data:
+            inputs = {k: data[k] for k in data.files if k not in judged}
+        np.savez(npz, **inputs)
+    return work / notebook_name
+
+
+def data_dirs():
+    """The dataset cache the notebooks read (read-only in the sandbox)."""
+    from data_scripts import cache
+    return [d for d in [cache.cache_dir()] if d.exists()]
+
+
+def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_output=1_000_000):
+    """Execute ``nb`` (a notebook of ``submission``) in a fresh working copy;
+    ``out`` receives ``answers/`` and ``status.json``. Returns the executed
+    notebook, or None if the run never finished (the reason in status.json)."""
+    out, isolation = Path(out), resolve(isolation)
+    if isolation == "none" and not (readable_by_anyone(sys.prefix) and readable_by_anyone(sys.base_prefix)):
+        # Python itself is private to the grading user: the kernel cannot change user.
+        limits = {**limits, "uid": os.getuid()}
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="scratchnn-") as tmp:
+        work = Path(tmp) / "work"
+        path = working_copy(submission, "notebook.ipynb", work)
+        nbformat.write(nb, path)
+        from data_scripts import cache
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
+               "XDG_CACHE_HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "SCRATCHNN_DATA_DIR": str(cache.cache_dir())}
+        runner = [sys.executable, str(RUNNER), "--timeout", str(timeout), "--limits", json.dumps(limits),
+                  "--max-output", str(max_output)]
+        os.chmod(tmp, 0o755)  # the kernel's own user must reach the working copy
+        if isolation == "bubblewrap":
+            command = bubblewrap_command(work, out, data_dirs())
+            for key, value in env.items():
+                command += ["--setenv", key, value]
+            command += ["--", *runner, str(INSIDE / path.name), "/output"]
+            proc_env = {}
+        else:
+            command, proc_env = [*runner, str(path), str(out)], {**os.environ, **env}
+        _run_with_wall_clock(command, proc_env, wall_s, out)
+        executed = out / "executed.ipynb"
+        result = nbformat.read(executed, as_version=4) if executed.exists() else None
+        if executed.exists():
+            executed.unlink()
+    return result
+
+
+def _run_with_wall_clock(command, env, wall_s, out):
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        log, _ = proc.communicate(timeout=wall_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        log, _ = proc.communicate()
+        (out / "status.json").write_text(json.dumps(
+            {"completed": False, "reason": f"the notebook did not finish within {wall_s} s"}))
+    (out / "runner.log").write_bytes(log[-20000:])
+    if not (out / "status.json").exists():
+        (out / "status.json").write_text(json.dumps(
+            {"completed": False, "reason": f"the sandbox stopped (exit code {proc.returncode})"}))
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """nbgrader's execution step, in the sandbox (see the module docstring)."""
+
+    timeout = Integer(30, help="seconds per cell").tag(config=True)
+    wall_s = Integer(600, help="seconds for a whole notebook").tag(config=True)
+    memory_mb = Integer(4096, help="address space of the kernel, MB").tag(config=True)
+    cpu_s = Integer(600, help="CPU seconds of the kernel").tag(config=True)
+    processes = Integer(64, help="processes and threads of the kernel's user").tag(config=True)
+    file_mb = Integer(200, help="largest file the kernel may write, MB").tag(config=True)
+    max_output = Integer(1_000_000, help="bytes of output kept per cell").tag(config=True)
+    isolation = Enum(["auto", "bubblewrap", "none"], "auto",
+                     help="bubblewrap, none (limits only), or auto: bubblewrap if it works").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        folder = Path(resources["metadata"]["path"])  # <course>/autograded/<student>/<assignment>
+        course, student, assignment = folder.parents[2], folder.parent.name, folder.name
+        out = course / "judge" / assignment / student / resources["unique_key"]
+        limits = {"uid": 200000 + os.getpid() % 50000, "memory_mb": self.memory_mb, "cpu_s": self.cpu_s,
+                  "processes": self.processes, "file_mb": self.file_mb}
+        executed = run_notebook(nb, folder, out, limits, self.timeout, self.wall_s, self.isolation,
+                                self.max_output)
+        status = json.loads((out / "status.json").read_text())
+        if executed is None or len(executed.cells) != len(nb.cells):
+            reason = status.get("reason", "the notebook came back changed")
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs = [nbformat.v4.new_output("error", ename="GradingError", evalue=reason,
+                                                           traceback=[f"GradingError: {reason}"])]
+            return nb, resources
+        for cell, done in zip(nb.cells, executed.cells):
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = done.get("outputs", []), done.get("execution_count")
+        return nb, resources
