@@ -1,4 +1,4 @@
-"""``python -m autograder``: build, record, lint, grade, demo, check."""
+"""``python -m autograder``: build, record, lint, grade, demo, check, hostile."""
 import argparse
 import os
 from pathlib import Path
@@ -11,6 +11,10 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="assemble course/ and release every assignment")
     build.add_argument("assignments", nargs="*")
+    build.add_argument("--db-url", help="gradebook database URL, e.g. postgresql+psycopg2://user:pw@host/db "
+                                        "(default: SQLite in the course directory)")
+    build.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",
+                       help="sandbox for student code (default: bubblewrap where it works)")
     record = sub.add_parser("record", help="record an assignment's expected arrays from the reference")
     record.add_argument("assignment")
     sub.add_parser("lint", help="look for leaks in release/ and feedback/")
@@ -21,14 +25,18 @@ def main(argv=None):
                        help="submissions graded at a time (default: the number of cores)")
     grade.add_argument("--resume", action="store_true",
                        help="skip submissions already graded since they last changed")
+    grade.add_argument("--dask", metavar="SCHEDULER",
+                       help="grade on a Dask cluster: 'local' for one on this machine, or a "
+                            "scheduler address such as tcp://10.0.0.5:8786")
     sub.add_parser("demo", help="build, release, grade a sample class, print the table")
     check = sub.add_parser("check", help="the kit grades itself: reference, release, mutants")
     check.add_argument("assignments", nargs="*")
+    sub.add_parser("hostile", help="grade hostile submissions with honest ones; print the verdicts")
     args = parser.parse_args(argv)
 
     if args.command == "build":
         from .course import build
-        build(args.course, args.assignments or None)
+        build(args.course, args.assignments or None, isolation=args.isolation, db_url=args.db_url)
         print(f"built {args.course}: released and linted")
     elif args.command == "record":
         from .expected import record
@@ -41,10 +49,15 @@ def main(argv=None):
     elif args.command == "grade":
         from .grade import grade, report
         print(report(grade(args.course, args.assignment, args.zip_dir, workers=args.workers,
-                           force=not args.resume)))
+                           force=not args.resume, dask=args.dask)))
     elif args.command == "demo":
         from .demo import demo
         demo(args.course)
+    elif args.command == "hostile":
+        from .hostile import run_suite, table
+        rows = run_suite(args.course)
+        print(table(rows))
+        return 0 if all(r[3] for r in rows) else 1
     elif args.command == "check":
         from .selfcheck import check_all
         return 0 if check_all(args.course, args.assignments or None) else 1

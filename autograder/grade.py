@@ -1,7 +1,9 @@
 """Grade a class: autograde every submission, generate feedback, export
 ``grades.csv``, and report what ``grades.csv`` does not show (submissions that
 failed outright, and those that need manual grading)."""
+import contextlib
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -10,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from . import judge, lint
-from .course import COURSE_ID, HIDDEN, nbgrader
+from .course import COURSE_ID, HIDDEN, gradebook_url, nbgrader
 
 
 @dataclass
@@ -62,27 +65,97 @@ def is_graded(course_dir, assignment_id, student):
     return min(p.stat().st_mtime for p in done.glob("*.ipynb")) >= newest
 
 
-def autograde_parallel(course_dir, assignment_id, workers, force=False, progress=None):
-    """``nbgrader autograde --student`` for every submission, ``workers`` at a
-    time, into the one gradebook; a log per submission in ``logs/<id>/``.
-    Submissions graded since they last changed are skipped unless ``force``."""
-    course_dir = Path(course_dir)
-    with sqlite3.connect(course_dir / "gradebook.db") as db:  # readers never block the writer
-        db.execute("PRAGMA journal_mode=WAL")
+def restore_test_cells(course_dir, assignment_id, student):
+    """Put back the test cells a submission deleted, and drop the copies of
+    those it duplicated (nbgrader would skip the first and reject the second
+    outright); the originals are kept as ``*.ipynb.orig``. Returns what changed."""
+    changes = []
+    for path in sorted((Path(course_dir) / "submitted" / student / assignment_id).glob("*.ipynb")):
+        release = Path(course_dir) / "release" / assignment_id / path.name
+        if not release.exists():
+            continue
+        nb, given = nbformat.read(path, as_version=4), nbformat.read(release, as_version=4)
+        tests = {_grade_id(c): c for c in given.cells if c.metadata.get("nbgrader", {}).get("grade")}
+        cells, seen = [], set()
+        for cell in nb.cells:
+            gid = _grade_id(cell)
+            if gid in tests and gid in seen:
+                changes.append(f"{path.name}: a copy of {gid} removed")
+                continue
+            seen.add(gid)
+            cells.append(cell)
+        for i, cell in enumerate(given.cells):
+            gid = _grade_id(cell)
+            if gid in tests and gid not in seen:
+                before = {_grade_id(c) for c in given.cells[:i]}
+                at = max((j + 1 for j, c in enumerate(cells) if _grade_id(c) in before), default=0)
+                cells.insert(at, tests[gid])
+                changes.append(f"{path.name}: {gid} was deleted, restored from the release")
+        if len(changes) and cells != nb.cells:
+            shutil.copy(path, path.with_name(path.name + ".orig"))
+            nb.cells = cells
+            nbformat.write(nb, path)
+    return changes
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def autograde_one(course_dir, assignment_id, student):
+    """``nbgrader autograde --student``, its log kept in ``logs/<id>/``; the
+    unit of work of every executor (threads here, or Dask workers anywhere
+    that sees the course directory). Deleted or duplicated test cells are
+    repaired first, and the repair noted in ``judge/<id>/<student>/repairs.json``."""
+    repairs = restore_test_cells(course_dir, assignment_id, student)
+    note = Path(course_dir) / "judge" / assignment_id / student / "repairs.json"
+    note.unlink(missing_ok=True)
+    if repairs:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text(json.dumps(repairs, indent=1))
+    proc = nbgrader(course_dir, "autograde", assignment_id, f"--student={student}", "--force", check=False)
+    logs = Path(course_dir) / "logs" / assignment_id
+    (logs / f"{student}.log").write_text(proc.stdout + proc.stderr)
+    return student, proc.returncode
+
+
+@contextlib.contextmanager
+def executor(workers, dask=None):
+    """``(submit, as_completed)``: a thread pool, or with ``dask`` a Dask
+    cluster: ``"local"`` starts one of ``workers`` processes on this machine,
+    anything else is the address of a running scheduler."""
+    if dask is None:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            yield pool.submit, as_completed
+        return
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+    with contextlib.ExitStack() as stack:
+        if dask == "local":
+            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                       dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(dask))
+        yield (lambda fn, *args: client.submit(fn, *args, pure=False)), dask_completed
+
+
+def autograde_parallel(course_dir, assignment_id, workers, force=False, progress=None, dask=None):
+    """Autograde every submission, ``workers`` at a time (or on a Dask
+    cluster, see :func:`executor`), into the one gradebook, with progress and
+    an ETA. Submissions graded since they last changed are skipped unless
+    ``force``. Returns the students graded."""
+    course_dir = Path(course_dir).resolve()
+    if gradebook_url(course_dir).startswith("sqlite"):
+        with sqlite3.connect(course_dir / "gradebook.db") as db:  # readers never block the writer
+            db.execute("PRAGMA journal_mode=WAL")
     todo = [s for s in students(course_dir, assignment_id)
             if force or not is_graded(course_dir, assignment_id, s)]
     logs = course_dir / "logs" / assignment_id
     logs.mkdir(parents=True, exist_ok=True)
     start, done = time.perf_counter(), 0
-
-    def one(student):
-        proc = nbgrader(course_dir, "autograde", assignment_id, f"--student={student}", "--force",
-                        check=False)
-        (logs / f"{student}.log").write_text(proc.stdout + proc.stderr)
-        return student, proc.returncode
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(one, s) for s in todo]):
+    with executor(workers, dask) as (submit, completed):
+        for future in completed([submit(autograde_one, course_dir, assignment_id, s) for s in todo]):
             student, code = future.result()
             done += 1
             elapsed = time.perf_counter() - start
@@ -93,15 +166,15 @@ def autograde_parallel(course_dir, assignment_id, workers, force=False, progress
     return todo
 
 
-def grade(course_dir, assignment_id, zip_dir=None, timeout=None, workers=None, force=True):
-    """Autograde, feedback and export; returns one :class:`Result` per student.
-    With ``workers``, submissions are graded that many at a time (see
-    :func:`autograde_parallel`); otherwise by one nbgrader command."""
+def grade(course_dir, assignment_id, zip_dir=None, timeout=None, workers=None, force=True, dask=None):
+    """Autograde, judge, feedback and export; returns one :class:`Result` per
+    student. With ``workers`` (or ``dask``), submissions are graded that many
+    at a time (see :func:`autograde_parallel`); otherwise by one nbgrader command."""
     course_dir = Path(course_dir)
     if zip_dir:
         collect_zips(course_dir, assignment_id, zip_dir)
-    if workers:
-        graded = autograde_parallel(course_dir, assignment_id, workers, force)
+    if workers or dask:
+        graded = autograde_parallel(course_dir, assignment_id, workers or os.cpu_count(), force, dask=dask)
     else:
         graded = students(course_dir, assignment_id)
         nbgrader(course_dir, "autograde", assignment_id, "--force", check=False, timeout=timeout)
@@ -143,7 +216,7 @@ def results(course_dir, assignment_id):
     """Scores read from the gradebook, per student and per test cell."""
     submitted = students(course_dir, assignment_id)
     out = []
-    with Gradebook(f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(gradebook_url(course_dir), COURSE_ID) as gb:
         for student in submitted:
             result = Result(student)
             try:
@@ -160,6 +233,9 @@ def results(course_dir, assignment_id):
                 found = json.loads(verdict.read_text())
                 result.taken, result.flagged = found["taken"], found["flagged"]
             result.feedback_withheld = (verdict.parent / "feedback_withheld.txt").exists()
+            if (verdict.parent / "repairs.json").exists():  # a tampered notebook is always reviewed
+                result.flagged = True
+                result.taken["(notebook)"] = json.loads((verdict.parent / "repairs.json").read_text())
             result.needs_manual_grade = sub.needs_manual_grade
             for nb in sub.notebooks:
                 for g in nb.grades:

@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 
 from scratchnn.checks import describe_mismatch
 
-from .course import COURSE_ID, manifest
+from .course import COURSE_ID, gradebook_url, manifest
 from .expected import reference_artifacts
 from .sandbox import run_notebook
 from .submissions import reference_modules
@@ -153,9 +153,8 @@ def apply(course_dir, assignment_id, student, verdicts):
     """Write the verdicts into the gradebook: a failed cell scores 0, and a
     flagged one also needs manual grading. Returns ``{grade_id: reasons}`` of
     the cells whose points the judgement took away, and whether any was flagged."""
-    url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
     taken, flagged = {}, False
-    with Gradebook(url, COURSE_ID) as gb:
+    with Gradebook(gradebook_url(course_dir), COURSE_ID) as gb:
         submission = gb.find_submission(assignment_id, student)
         grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
         for verdict in verdicts:

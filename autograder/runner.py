@@ -33,7 +33,7 @@ class Runner(NotebookClient):
     """nbclient, with each cell's output capped and its answers filed away."""
 
     def __init__(self, nb, answers, out, max_output, **kwargs):
-        super().__init__(nb, on_cell_executed=self._file_answers, **kwargs)
+        super().__init__(nb, on_cell_executed=self._after_cell, **kwargs)
         self.answers, self.out, self.max_output = answers, out, max_output
         self.output_size = {}
 
@@ -47,7 +47,21 @@ class Runner(NotebookClient):
             return None
         return super().output(outs, msg, display_id, cell_index)
 
-    def _file_answers(self, cell, cell_index, execute_reply):
+    def _after_cell(self, cell, cell_index, execute_reply):
+        self._show_error(cell, execute_reply)
+        self._file_answers(cell, cell_index)
+
+    @staticmethod
+    def _show_error(cell, reply):
+        """An error the kernel never printed (a timeout) becomes an output, so the cell fails."""
+        content = (reply or {}).get("content", {})
+        if content.get("status") == "error" and not any(
+                o.get("output_type") == "error" and o.get("ename") == content.get("ename") for o in cell.outputs):
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=content.get("ename", "Error"), evalue=content.get("evalue", ""),
+                traceback=content.get("traceback") or [f"{content.get('ename')}: {content.get('evalue')}"]))
+
+    def _file_answers(self, cell, cell_index):
         new = sorted(p for p in self.answers.iterdir() if p.is_file())[:MAX_ANSWERS_PER_CELL]
         if new:
             grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))

@@ -82,8 +82,8 @@ def bubblewrap_command(work, out, data_dirs):
     # Every namespace but the user one: the kernel must become a real unprivileged user.
     return ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            *_readonly(system + sorted(python) + [str(RUNNER.parent)] + [str(d) for d in data_dirs]),
             "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+            *_readonly(system + sorted(python) + [str(RUNNER.parent)] + [str(d) for d in data_dirs]),
             "--bind", str(work), str(INSIDE), "--bind", str(out), "/output",
             "--chdir", str(INSIDE), "--clearenv"]
 
@@ -183,14 +183,15 @@ class SandboxedExecute(NbGraderPreprocessor):
         executed = run_notebook(nb, folder, out, limits, self.timeout, self.wall_s, self.isolation,
                                 self.max_output)
         status = json.loads((out / "status.json").read_text())
+        reason = status.get("reason", "the notebook came back changed")
         if executed is None or len(executed.cells) != len(nb.cells):
-            reason = status.get("reason", "the notebook came back changed")
-            for cell in nb.cells:
-                if cell.cell_type == "code":
-                    cell.outputs = [nbformat.v4.new_output("error", ename="GradingError", evalue=reason,
-                                                           traceback=[f"GradingError: {reason}"])]
-            return nb, resources
-        for cell, done in zip(nb.cells, executed.cells):
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = done.get("outputs", []), done.get("execution_count")
+            executed = None
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            done = executed.cells[i] if executed else {}
+            cell.outputs, cell.execution_count = done.get("outputs", []), done.get("execution_count")
+            if cell.execution_count is None and cell.source.strip():  # never ran: it cannot pass
+                cell.outputs.append(nbformat.v4.new_output("error", ename="GradingError", evalue=reason,
+                                                           traceback=[f"GradingError: {reason}"]))
         return nb, resources

@@ -3,6 +3,7 @@ submission must score full marks, the untouched release 0 on every test, and
 every realistic bug of the mutant catalog must lose points on the test meant
 to catch it."""
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ def check_assignment(course_dir, assignment_id):
         else:
             make_submission(course_dir, f"mutant-{m['name']}", assignment_id,
                             mutate(ref, m["file"], m["old"], m["new"]), solved=True)
-    results = {r.student: r for r in grade(course_dir, assignment_id)}
+    results = {r.student: r for r in grade(course_dir, assignment_id, workers=os.cpu_count())}
     rows = []
     reference, release = results["reference"], results["release"]
     full = sum(reference.tests.values())
@@ -51,8 +52,8 @@ def check_assignment(course_dir, assignment_id):
 
 def max_points(course_dir, assignment_id, grade_id):
     from nbgrader.api import Gradebook
-    from .course import COURSE_ID
-    with Gradebook(f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}", COURSE_ID) as gb:
+    from .course import COURSE_ID, gradebook_url
+    with Gradebook(gradebook_url(course_dir), COURSE_ID) as gb:
         for nb in gb.find_assignment(assignment_id).notebooks:
             for cell in nb.grade_cells:
                 if cell.name == grade_id:

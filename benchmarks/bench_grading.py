@@ -1,7 +1,8 @@
 """Grading speed. One reference submission per assignment, end to end (target:
 at most 60 s each on 2 cores); then a class of ``--class-size`` submissions
 (the reference and its mutants, in turn) graded with 1 and with 2 workers in
-the same run: submissions per minute and the speed-up (target >= 1.7x).
+the same run: submissions per minute and the speed-up (target >= 1.7x); and
+the sandbox's cost per submission, bubblewrap against limits only.
 
     python benchmarks/bench_grading.py [--class-size 40]
 """
@@ -14,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.course import ASSIGNMENTS, assignment_ids, build
+from autograder.course import ASSIGNMENTS, assignment_ids, build, manifest, write_config
 from autograder.grade import autograde_parallel, grade
+from autograder.sandbox import bubblewrap_works
 from autograder.submissions import make_submission, mutate, reference_modules
 
 
@@ -56,7 +58,26 @@ def main():
             print(f"{args.class_size} submissions of {aid}, {workers} worker(s): {seconds:.1f} s, "
                   f"{rates[workers]:.1f} submissions/min")
         print(f"speed-up with 2 workers: {rates[2] / rates[1]:.2f}x (target >= 1.7x)")
+        sandbox_overhead(course_dir, aid, min(args.class_size, 10))
     return 0
+
+
+def sandbox_overhead(course_dir, aid, size):
+    """The same ``size`` submissions graded with bubblewrap and with limits only
+    (one worker), alternating twice; the difference per submission."""
+    if not bubblewrap_works():
+        print("sandbox overhead: bubblewrap is not available here")
+        return
+    class_of(course_dir, aid, size)
+    seconds = {"bubblewrap": [], "none": []}
+    for isolation in ("bubblewrap", "none", "bubblewrap", "none"):
+        write_config(course_dir, manifest(aid).get("timeout_s", 30), isolation=isolation)
+        start = time.perf_counter()
+        autograde_parallel(course_dir, aid, 1, force=True, progress=io.StringIO())
+        seconds[isolation].append((time.perf_counter() - start) / size)
+    with_, without = min(seconds["bubblewrap"]), min(seconds["none"])
+    print(f"sandbox overhead: {with_:.2f} s per submission with bubblewrap, {without:.2f} s with "
+          f"limits only: {with_ - without:+.2f} s ({100 * (with_ / without - 1):+.0f}%)")
 
 
 if __name__ == "__main__":

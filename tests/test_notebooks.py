@@ -13,7 +13,7 @@ NOTEBOOKS = [(aid, nb) for aid in course.assignment_ids() for nb in course.manif
 
 
 @pytest.fixture(scope="module")
-def solved_assignments(tmp_path_factory):
+def solved_assignments(tmp_path_factory, cifar_standin):
     """Each assignment's source folder (solutions in the notebooks) with the reference modules."""
     root = tmp_path_factory.mktemp("course")
     folders = {}

@@ -4,7 +4,7 @@ import re
 from autograder.selfcheck import check_all
 
 
-def test_reference_full_marks_release_zero_every_mutant_caught(tmp_path, capsys):
+def test_reference_full_marks_release_zero_every_mutant_caught(tmp_path, capsys, cifar_standin):
     assert check_all(tmp_path / "course")
     out = capsys.readouterr().out
     assert "FAIL" not in out

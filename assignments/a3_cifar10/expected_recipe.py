@@ -1,0 +1,44 @@
+"""The arrays Assignment 3's notebook checks against, computed by the
+reference (the library, and the notebook's own solution of ``preprocess``).
+``public`` is shipped to students; ``hidden`` uses other inputs and shapes
+and reaches only the grader."""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from notebook_cells import namespace  # noqa: E402
+
+from scratchnn import confusion_matrix  # noqa: E402
+
+TOLERANCES = {**{f"pre_out_{k}": {"rtol": 1e-5, "atol": 1e-6} for k in "abc"},
+              "cm_matrix": {"rtol": 0, "atol": 0}}
+
+
+def _images(rng, shapes, dtype):
+    """Images with features of different means and spreads, so that per-feature
+    statistics matter."""
+    scale = rng.uniform(0.2, 3.0, shapes[0][1:])
+    offset = rng.uniform(-2.0, 2.0, shapes[0][1:])
+    return [(offset + scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
+
+
+def _case(seed, shapes, dtype, num_labels, num_classes, n):
+    rng = np.random.default_rng(seed)
+    preprocess = namespace(["preprocess"])["preprocess"]
+    arrays = _images(rng, shapes, dtype)
+    case = {f"pre_{k}": x for k, x in zip("abc", arrays)}
+    case.update({f"pre_out_{k}": x for k, x in zip("abc", preprocess(*[x.copy() for x in arrays]))})
+    case["cm_true"] = rng.integers(0, num_labels, n)
+    case["cm_pred"] = np.where(rng.random(n) < 0.5, case["cm_true"], rng.integers(0, num_labels, n))
+    case["cm_classes"] = np.array(num_classes)
+    case["cm_matrix"] = confusion_matrix(case["cm_true"], case["cm_pred"], num_classes)
+    return case
+
+
+def record():
+    """``(public, hidden, tolerances)``."""
+    public = _case(31, [(7, 3, 2, 2), (4, 3, 2, 2)], np.float32, 4, 4, 40)
+    hidden = _case(32, [(9, 2, 3, 3), (5, 2, 3, 3), (3, 2, 3, 3)], np.float64, 5, 6, 60)
+    return public, hidden, TOLERANCES
