@@ -40,7 +40,8 @@ class Verdict:
 
 
 def load_answers(folder):
-    """``{grade_id: [(name, value, meta), ...]}`` in the order they were given;
+    """``{grade_id: [(name, arrays, meta), ...]}`` in the order they were
+    given (``arrays``: "value", and "expected" if the check gave one);
     unreadable files count as missing answers."""
     answers = {}
     for cell in sorted(Path(folder).glob("*")) if Path(folder).exists() else []:
@@ -48,7 +49,8 @@ def load_answers(folder):
             try:
                 with np.load(path, allow_pickle=False) as data:
                     meta = json.loads(str(data["meta"]))
-                    answers.setdefault(cell.name, []).append((str(meta["name"]), data["value"], meta))
+                    arrays = {k: data[k] for k in ("value", "expected") if k in data.files}
+                answers.setdefault(cell.name, []).append((str(meta["name"]), arrays, meta))
             except Exception:  # noqa: BLE001 - a file the kernel wrote is data, never trusted
                 continue
     return answers
@@ -56,25 +58,32 @@ def load_answers(folder):
 
 def _by_name(answers):
     grouped = {}
-    for name, value, meta in answers:
-        grouped.setdefault(name, []).append((value, meta))
+    for name, arrays, meta in answers:
+        grouped.setdefault(name, []).append((arrays, meta))
     return grouped
 
 
+def _mismatch(actual, expected, meta):
+    if actual.dtype.kind == "U" or expected.dtype.kind == "U":
+        return None if np.array_equal(actual, expected) else "not a number"
+    return describe_mismatch(actual, expected, meta["rtol"], meta["atol"])
+
+
 def judge_cell(grade_id, reference, student):
-    """Compare one cell's answers with the reference's."""
+    """Compare one cell's answers with the reference's: an answer to a
+    recorded array must equal the reference's answer; any other must match
+    the expected value its check gave (the comparison is redone here)."""
     verdict = Verdict(grade_id, True)
     mine = _by_name(student)
     for name, given in _by_name(reference).items():
-        for k, (expected, meta) in enumerate(given):
+        for k, (ref, meta) in enumerate(given):
             if k >= len(mine.get(name, [])):
                 verdict.passed, verdict.flagged = False, True
                 verdict.reasons.append(f"check '{name}' never gave its answer")
                 continue
-            actual = mine[name][k][0]
-            wrong = (describe_mismatch(actual, expected, meta["rtol"], meta["atol"])
-                     if actual.dtype.kind != "U" and expected.dtype.kind != "U"
-                     else (None if np.array_equal(actual, expected) else "not a number"))
+            arrays = mine[name][k][0]
+            target = ref["value"] if meta.get("recorded") else arrays.get("expected")
+            wrong = _mismatch(arrays["value"], target, meta) if target is not None else "no expected value"
             if wrong:
                 verdict.passed = False
                 verdict.flagged |= bool(meta.get("compared"))

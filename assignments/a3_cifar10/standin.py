@@ -21,8 +21,7 @@ Usage (a test, or before running the notebooks and the self-check)::
     make_standin_cache(tmp_path)                   # about 10 s, 185 MB
     monkeypatch.setenv("SCRATCHNN_DATA_DIR", str(tmp_path))
 
-or from a shell: ``python assignments/a3_cifar10/standin.py /var/tmp/scratchnn_cifar_standin``
-(not under /tmp: the grading sandbox mounts an empty /tmp over it).
+or from a shell: ``python assignments/a3_cifar10/standin.py DIR``.
 """
 import sys
 from pathlib import Path

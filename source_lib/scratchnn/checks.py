@@ -59,28 +59,39 @@ def check_close(name, actual, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, hi
 def check(name, compute, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
     """``check_close`` on the result of ``compute()``, warnings shown as hints."""
     actual, hints = run(name, compute)
-    record_answer(name, actual, rtol, atol, compared=True)
+    record_answer(name, actual, rtol, atol, expected=expected)
     check_close(name, actual, expected, rtol, atol, hints)
 
 
 _answers = itertools.count()
 
 
-def record_answer(name, actual, rtol, atol, compared):
-    """Leave ``actual`` for the grader's own judgement (only while grading);
-    ``compared``: whether the notebook also compares it itself."""
+def record_answer(name, actual, rtol, atol, expected=None, compared=True):
+    """Leave ``actual`` for the grader's own judgement (only while grading).
+    Without ``expected``, the expected value is a recorded array, and the
+    grader compares with the reference's answer; with it, the grader compares
+    with ``expected``. ``compared``: the notebook compares it too."""
     folder = os.environ.get("SCRATCHNN_ANSWERS")
     if not folder:
         return
-    meta = json.dumps({"name": name, "rtol": rtol, "atol": atol, "compared": compared})
-    try:
-        value = np.asarray(actual)
-        if value.dtype.kind not in "biufc":
-            raise TypeError
-    except (TypeError, ValueError):
-        value = np.array(repr(actual)[:200])  # not numbers: judged as wrong, and said so
+    meta = json.dumps({"name": name, "rtol": rtol, "atol": atol, "compared": compared,
+                       "recorded": expected is None})
+    arrays = {"value": _storable(actual)}
+    if expected is not None:
+        arrays["expected"] = _storable(expected)
     with open(Path(folder) / f"{next(_answers):06d}.npz", "wb") as f:
-        np.savez(f, value=value, meta=np.array(meta))
+        np.savez(f, meta=np.array(meta), **arrays)
+
+
+def _storable(value):
+    """Numbers as an array; anything else as its (short) text, judged wrong."""
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind in "biufc":
+            return array
+    except (TypeError, ValueError):
+        pass
+    return np.array(repr(value)[:200])
 
 
 def describe_mismatch(actual, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
@@ -140,9 +151,10 @@ class Expected:
         while grading, a withheld key is only answered, for the grader to judge."""
         tol = self.tolerances.get(key, {})
         rtol, atol = tol.get("rtol", DEFAULT_RTOL), tol.get("atol", DEFAULT_ATOL)
-        if key not in self.arrays and os.environ.get("SCRATCHNN_ANSWERS"):
-            actual, _ = run(name, compute)
-            record_answer(name, actual, rtol, atol, compared=False)
+        withheld = key not in self.arrays and os.environ.get("SCRATCHNN_ANSWERS")
+        actual, hints = run(name, compute)
+        record_answer(name, actual, rtol, atol, compared=not withheld)
+        if withheld:
             print(f"--  {name}: answer handed to the grader")
-            return
-        check(name, compute, self.arrays[key], rtol, atol)
+        else:
+            check_close(name, actual, self.arrays[key], rtol, atol, hints)

@@ -1,0 +1,381 @@
+# %% [markdown]
+# # Assignment 2, part 2: regularisation, L2 and dropout
+#
+# A network with hundreds of thousands of weights can memorise a few thousand training
+# images: training accuracy climbs to 100% while validation accuracy stalls. Two classic
+# remedies:
+#
+# * **L2 regularisation** adds $\frac{\lambda}{2} \sum \lVert W \rVert^2$ to the loss (you wrote it into
+#   `train_step` in Assignment 1): large weights cost something. Its strength $\lambda$ is chosen by
+#   **k-fold cross-validation**, and a final model is then trained on all the training data;
+# * **dropout** switches off a random half (or so) of the hidden units at every training step,
+#   so that no unit can rely on any other being there.
+#
+# You write `kfold_indices` in `scratchnn/selection.py`, the `Dropout` layer's forward and
+# backward passes in `scratchnn/layers.py`, and a function in this notebook that picks
+# $\lambda$ by cross-validation.
+#
+# | part | points |
+# | --- | --- |
+# | k-fold indices | 2 |
+# | Choosing $\lambda$ by cross-validation | 2 |
+# | Dropout forward (train and eval mode) | 3 |
+# | Dropout backward | 2 |
+# | Written answer: L2 and cross-validation | 2 |
+# | Written answer: dropout and overfitting | 3 |
+# | **total** | **14** |
+
+# %%
+# Setup: run this cell first. The modules are reloaded whenever you edit them.
+# %load_ext autoreload
+# %autoreload 2
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import scratchnn as snn
+from scratchnn import plots
+from scratchnn.checks import Expected, check, check_close, run
+from scratchnn.data import load_mnist
+from scratchnn.gradcheck import numerical_gradient_array
+from scratchnn.selection import cross_validate, format_table, kfold_indices
+
+expected = e = Expected("expected/public")
+# The grader runs the tests, never the long experiments: those cells skip themselves.
+GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+data = load_mnist(dtype=np.float32)
+if data["source"] == "full":
+    print(f"MNIST: the full dataset, {len(data['X_train'])} training images")
+else:
+    print(f"MNIST: the bundled subset, {len(data['X_train'])} training images "
+          "(run `python -m data_scripts fetch mnist` for all 50,000)")
+
+
+def kfold_checks(exp, suffix=""):
+    """kfold_indices against what every split must satisfy, then against the recorded folds."""
+    n, k, seed = int(exp["kfold_n"]), int(exp["kfold_k"]), int(exp["kfold_seed"])
+    name = f"kfold_indices(n={n}, k={k}, seed={seed}){suffix}"
+    folds, _ = run(name, lambda: kfold_indices(n, k, seed))
+    check(f"{name}: number of folds", lambda: len(folds), k)
+    check(f"{name}: every example in exactly one validation fold",
+          lambda: np.sort(np.concatenate([va for _, va in folds])), np.arange(n))
+    for i, (tr, va) in enumerate(folds):
+        check(f"{name}: fold {i} trains on every example it does not validate on",
+              lambda: np.sort(np.concatenate([tr, va])), np.arange(n))
+    exp.check(f"{name}: validation folds of near-equal size", "kfold_val_sizes",
+              lambda: np.array([len(va) for _, va in folds]))
+    exp.check(f"{name}: validation indices, fold after fold", "kfold_val",
+              lambda: np.concatenate([va for _, va in folds]))
+    exp.check(f"{name}: training indices, fold after fold", "kfold_train",
+              lambda: np.concatenate([tr for tr, _ in folds]))
+
+
+def dropout_with_mask(exp):
+    """A Dropout layer of the recorded drop probability, with the recorded mask fixed."""
+    layer = snn.Dropout(float(exp["drop_p"]))
+    layer.fixed_mask = exp["drop_mask"]
+    return layer
+
+
+def dropout_statistics(p, x, seed=0, quiet=False):
+    """Check inverted dropout's statistics at drop probability p on the input x."""
+    layer = snn.Dropout(p, rng=seed)
+    out, _ = run(f"Dropout({p}).forward", lambda: layer.forward(x))
+    layer.training = False
+    out_eval = layer.forward(x)
+    if not quiet:
+        print(f"p = {p:.2f}: input mean {x.mean():.4f}, train-mode mean {out.mean():.4f}, eval-mode mean "
+              f"{out_eval.mean():.4f}; zeroed in train mode {np.mean(out == 0):.4f}, "
+              f"in eval mode {np.mean(out_eval == 0):.4f}")
+    check(f"Dropout({p}): output shape", lambda: np.array(out.shape), np.array(x.shape))
+    check(f"Dropout({p}): fraction of the units zeroed in train mode", lambda: np.mean(out == 0), p,
+          rtol=0, atol=0.01)
+    check(f"Dropout({p}): mean kept by inverted dropout", lambda: out.mean(), x.mean(), rtol=0.02)
+    check(f"Dropout({p}): the survivors are scaled by 1 / (1 - p)", lambda: out[out != 0],
+          x[out != 0] / (1 - p))
+    check(f"Dropout({p}): eval mode is the identity", lambda: out_eval, x)
+
+# %% [markdown]
+# ## 1. k-fold cross-validation
+#
+# One validation split gives one noisy estimate. **k-fold cross-validation** splits the
+# training examples into $k$ folds of (nearly) equal size, trains $k$ times, each time
+# validating on one fold and training on the other $k - 1$, and averages the $k$ scores.
+#
+# Implement `kfold_indices(n, k, seed)` in `scratchnn/selection.py`. It returns a list of
+# $k$ pairs `(train_idx, val_idx)` of index arrays. To make the folds reproducible, do it
+# exactly this way: shuffle with `np.random.default_rng(seed).permutation(n)`, cut the
+# permutation into $k$ consecutive folds with `np.array_split` (their sizes differ by at most
+# one), and let pair $i$ validate on fold $i$ and train on the other folds, concatenated in
+# their order.
+
+# %%
+# Self-check: kfold_indices
+kfold_checks(e)
+
+# %% kind="tests" id="test_kfold" points=2
+# test: k-fold indices (2 points)
+kfold_checks(e)
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+kfold_checks(hidden, " (new n, k and seed)")
+check("kfold_indices with k = n (leave one out): validation folds of one example",
+      lambda: np.array([len(va) for _, va in kfold_indices(6, 6, 1)]), np.ones(6, dtype=int))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. Choosing $\lambda$ by cross-validation
+#
+# `cross_validate(trial, params, X, y, k, seed)` (given, in `scratchnn/selection.py`) runs
+# `trial(params, X_train, y_train, X_val, y_val)` on each of your $k$ splits and returns
+# `(mean, std, scores)` of the validation accuracies the trial returns.
+#
+# Write `choose_lambda(lambdas, trial, X, y, k=5, seed=0)`: cross-validate every candidate
+# `reg` in `lambdas` (call the trial with `params = {"reg": reg}`, on `k` folds from `seed`),
+# and return `(best, rows)`: `best` the candidate of the **highest mean** validation accuracy,
+# `rows` one dict `{"reg": ..., "mean": ..., "std": ...}` per candidate, in the order of
+# `lambdas`.
+
+# %% kind="solution" id="choose_lambda"
+def choose_lambda(lambdas, trial, X, y, k=5, seed=0):
+    ### BEGIN SOLUTION
+    rows = []
+    for reg in lambdas:
+        mean, std, _ = cross_validate(trial, {"reg": reg}, X, y, k=k, seed=seed)
+        rows.append({"reg": reg, "mean": mean, "std": std})
+    best = max(rows, key=lambda row: row["mean"])["reg"]
+    return best, rows
+    ### END SOLUTION
+
+# %% [markdown]
+# The test below uses a stand-in trial that trains nothing: its accuracy is a known function
+# of `reg` and of the validation fold, so the right answer is known in advance.
+
+# %% kind="tests" id="test_choose_lambda" points=2
+# test: choose_lambda (2 points)
+def stand_in_trial(peak):
+    """A trial whose accuracy peaks at reg = peak and shifts a little with the validation fold."""
+    calls = []
+
+    def trial(params, X_train, y_train, X_val, y_val):
+        calls.append((params["reg"], len(X_train), len(X_val)))
+        return 0.9 - 0.05 * abs(np.log10(params["reg"] / peak)) + 0.001 * float(X_val.sum())
+    return trial, calls
+
+
+def choose_lambda_checks(lambdas, peak, n, k, seed):
+    X, y = np.arange(n, dtype=float)[:, None], np.zeros(n, dtype=int)
+    trial, calls = stand_in_trial(peak)
+    best, rows = choose_lambda(lambdas, trial, X, y, k=k, seed=seed)
+    name = f"choose_lambda({lambdas}, k={k})"
+    check(f"{name}: trials run (one per candidate and fold)", lambda: len(calls), len(lambdas) * k)
+    check(f"{name}: each trial trains on n - n/k examples",
+          lambda: np.sort([c[1] for c in calls]), np.sort([n - len(va) for _ in lambdas
+                                                           for _, va in kfold_indices(n, k, seed)]))
+    check(f"{name}: one row per candidate, in order", lambda: np.array([row["reg"] for row in rows]),
+          np.array(lambdas))
+    means = [0.9 - 0.05 * abs(np.log10(reg / peak)) + 0.001 * X.sum() / k for reg in lambdas]
+    check(f"{name}: mean validation accuracy of each candidate",
+          lambda: np.array([row["mean"] for row in rows]), np.array(means))
+    stds = [np.std([0.001 * X[va].sum() for _, va in kfold_indices(n, k, seed)]) for _ in lambdas]
+    check(f"{name}: standard deviation over the folds", lambda: np.array([row["std"] for row in rows]),
+          np.array(stds), atol=1e-9)
+    check(f"{name}: the candidate of the highest mean accuracy", lambda: best, peak)
+
+
+choose_lambda_checks([1e-4, 1e-3, 1e-2, 1e-1, 1.0], peak=1e-2, n=20, k=4, seed=0)
+### BEGIN HIDDEN TESTS
+choose_lambda_checks([0.3, 3e-5, 3e-3, 3e-4, 0.03], peak=3e-4, n=31, k=3, seed=5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. L2 regularisation, $\lambda$ chosen by 5-fold cross-validation
+#
+# The candidates are $\lambda \in \{10^{-4}, 10^{-3}, 10^{-2}, 10^{-1}\}$, the network 784-128-10
+# trained with SGD for 6 epochs. Cross-validation runs on the first 5,000 training images
+# (20 trainings); the final model is then trained with the chosen $\lambda$ on **all** the
+# training images and evaluated once on the validation and test sets.
+
+# %%
+LAMBDAS = [1e-4, 1e-3, 1e-2, 1e-1]
+
+
+def l2_trial(params, X_train, y_train, X_val, y_val):
+    """Train a fresh 784-128-10 network with L2 strength params["reg"]; return its accuracies."""
+    net = snn.mlp([784, 128, 10], init="glorot", seed=0, dtype=np.float32)
+    history = snn.fit(net, snn.SGD(net, lr=0.1), X_train, y_train, X_val, y_val, epochs=6,
+                      batch_size=100, reg=params["reg"], progress=False)
+    return {"val_acc": history.val_acc[-1], "train_acc": history.train_acc[-1]}
+
+
+if not GRADING:
+    X_cv, y_cv = data["X_train"][:5000], data["y_train"][:5000]
+    best_reg, cv_rows = choose_lambda(LAMBDAS, l2_trial, X_cv, y_cv, k=5, seed=0)
+    print(format_table(cv_rows))
+    print(f"chosen lambda: {best_reg:g}")
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.errorbar([r["reg"] for r in cv_rows], [r["mean"] for r in cv_rows],
+                yerr=[r["std"] for r in cv_rows], fmt="o-", capsize=4)
+    ax.set_xscale("log")
+    ax.set(xlabel="L2 strength lambda", ylabel="validation accuracy (mean ± std over 5 folds)",
+           title="5-fold cross-validation of the L2 strength")
+    plt.show()
+
+    final = snn.mlp([784, 128, 10], init="glorot", seed=0, dtype=np.float32)
+    final_history = snn.fit(final, snn.SGD(final, lr=0.1), data["X_train"], data["y_train"], epochs=6,
+                            batch_size=100, reg=best_reg, progress=False)
+    plots.learning_curves(final_history, title=f"Final model: lambda = {best_reg:g}, all "
+                                              f"{len(data['X_train'])} training images")
+    plt.show()
+    for split in ("train", "val", "test"):
+        loss, acc = snn.evaluate(final, data[f"X_{split}"], data[f"y_{split}"])
+        print(f"final model, {split:5} accuracy {acc:.4f} (loss {loss:.4f})")
+
+# %% [markdown]
+# **Written answer (2 points).** Which $\lambda$ did cross-validation choose? Compare the
+# differences between the candidates' mean accuracies with the spread over the folds: is
+# the choice clear-cut? What goes wrong with a $\lambda$ much too large, and why is the final
+# model trained on all the training data rather than taken from one of the folds?
+#
+# *A full answer* reads the chosen $\lambda$, the means and the standard deviations from the
+# table, and judges from them whether the choice is clear-cut (1 point); says what a too
+# large $\lambda$ does to the weights and to both accuracies, and why the final model uses all
+# the training data, saying what the folds were for (1 point).
+
+# %% [markdown] kind="manual" id="answer_l2" points=2
+# YOUR ANSWER HERE
+
+# %% [markdown]
+# ## 4. Dropout, forward
+#
+# In **training** mode, `Dropout(p)` zeroes each unit independently with probability $p$ and
+# multiplies the survivors by $1 / (1 - p)$ (**inverted dropout**): the expected output equals
+# the input, so at test time nothing needs rescaling. In **eval** mode (`layer.training = False`,
+# or `model.eval()`) it is the identity: that part is given.
+#
+# Implement the training branch of `Dropout.forward`: draw the units to keep from the layer's
+# generator, `self.rng.random(x.shape) < 1 - p`, or take `self.fixed_mask` (0/1 values) when one
+# is set (the gradient check below needs a fixed mask); store the scaled mask
+# (0 or $1/(1-p)$ for each unit, in `x`'s dtype) in `self.mask` and return `x * self.mask`.
+# Each call draws a new mask.
+#
+# The self-check prints, for three drop probabilities on an input of mean about 5, the
+# statistics that should hold: the mean of the output close to the input's, the fraction of
+# zeros close to $p$ in train mode and 0 in eval mode.
+
+# %%
+# Self-check: Dropout.forward
+expected.check("Dropout.forward with a fixed mask", "drop_out", lambda: dropout_with_mask(e).forward(e["drop_x"]))
+x = 5 + np.random.default_rng(0).standard_normal((500, 500))
+for p in (0.25, 0.5, 0.75):
+    dropout_statistics(p, x)
+
+# %% kind="tests" id="test_dropout_forward" points=3
+# test: Dropout forward in train and eval mode (3 points)
+expected.check("Dropout.forward with a fixed mask", "drop_out", lambda: dropout_with_mask(e).forward(e["drop_x"]))
+x = 5 + np.random.default_rng(0).standard_normal((500, 500))
+for p in (0.25, 0.5, 0.75):
+    dropout_statistics(p, x, quiet=True)
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+hidden.check("Dropout.forward with a fixed mask on new inputs", "drop_out",
+             lambda: dropout_with_mask(hidden).forward(hidden["drop_x"]))
+x = 3 + np.random.default_rng(7).standard_normal((40, 50, 60))
+for p in (0.1, 0.3, 0.6, 0.9):
+    dropout_statistics(p, x, seed=11, quiet=True)
+layer = snn.Dropout(0.5, rng=3)
+first, second = layer.forward(x), layer.forward(x)
+check("Dropout: each forward pass draws a new mask", lambda: bool(np.any((first == 0) != (second == 0))), True)
+assert layer.forward(x.astype(np.float32)).dtype == np.float32, "Dropout must keep float32 inputs float32"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Dropout, backward
+#
+# The output is `x * mask`, so the gradient is `dout * mask`, with the mask of the last
+# forward pass. Implement `Dropout.backward`; the self-check compares it with the recorded
+# gradient and with centred differences (for which the mask must stay fixed).
+
+# %%
+# Self-check: Dropout.backward
+def dropout_backward_checks(exp, suffix=""):
+    layer = dropout_with_mask(exp)
+    layer.forward(exp["drop_x"])
+    exp.check("Dropout.backward" + suffix, "drop_dx", lambda: layer.backward(exp["drop_dout"]))
+    x = exp["drop_x"].copy()
+
+    def both():
+        numeric = numerical_gradient_array(lambda: layer.forward(x), x, exp["drop_dout"])
+        layer.forward(x)
+        return layer.backward(exp["drop_dout"]), numeric
+    (analytic, numeric), hints = run("Dropout gradient check", both)
+    check_close("Dropout.backward against centred differences" + suffix, analytic, numeric,
+                rtol=1e-6, atol=1e-9, hints=hints)
+
+
+dropout_backward_checks(e)
+
+# %% kind="tests" id="test_dropout_backward" points=2
+# test: Dropout backward (2 points)
+dropout_backward_checks(e)
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+dropout_backward_checks(hidden, " (new inputs)")
+layer = snn.Dropout(0.4, rng=2)
+x = np.random.default_rng(4).standard_normal((30, 20))
+out = layer.forward(x)
+check("Dropout.backward uses the mask of the last forward pass", lambda: layer.backward(np.ones_like(x)),
+      np.where(out != 0, 1 / 0.6, 0.0))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 6. Dropout against overfitting
+#
+# On only 1,000 training images, a 784-512-512-10 network trained with Adam memorises the
+# training set within a few epochs. Train it for 40 epochs with dropout after each hidden
+# layer, $p \in \{0, 0.25, 0.5, 0.75\}$, and compare the losses and accuracies on the training
+# images and on 2,000 validation images (both measured in eval mode, without dropout).
+
+# %%
+if not GRADING:
+    X_small, y_small = data["X_train"][:1000], data["y_train"][:1000]
+    X_v, y_v = data["X_val"][:2000], data["y_val"][:2000]
+    sweep = {}
+    for p in (0.0, 0.25, 0.5, 0.75):
+        net = snn.mlp([784, 512, 512, 10], init="glorot", drop_prob=p, seed=0, dtype=np.float32)
+        sweep[f"p = {p}"] = snn.fit(net, snn.Adam(net, lr=1e-3), X_small, y_small, X_v, y_v, epochs=40,
+                                    batch_size=100, progress=False)
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    plots.compare_runs(sweep, "train_loss", ax=axes[0, 0], logy=True, title="Training loss (1,000 images)")
+    plots.compare_runs(sweep, "val_loss", ax=axes[0, 1], title="Validation loss")
+    plots.compare_runs(sweep, "val_acc", ax=axes[1, 0], title="Validation accuracy")
+    gaps = {name: (h.train_acc[-1] - h.val_acc[-1], h.val_loss[-1] - h.train_loss[-1])
+            for name, h in sweep.items()}
+    where = np.arange(len(gaps))
+    axes[1, 1].bar(where - 0.2, [g[0] for g in gaps.values()], width=0.4, label="train acc - val acc")
+    axes[1, 1].bar(where + 0.2, [g[1] for g in gaps.values()], width=0.4, label="val loss - train loss")
+    axes[1, 1].set_xticks(where, list(gaps))
+    axes[1, 1].set(xlabel="drop probability", ylabel="gap after 40 epochs",
+                   title="Generalisation gap after 40 epochs")
+    axes[1, 1].legend()
+    fig.suptitle("Dropout on a small training set")
+    fig.tight_layout()
+    plt.show()
+    print("dropout   train loss  val loss  train acc  val acc  best val acc")
+    for name, h in sweep.items():
+        print(f"{name:8} {h.train_loss[-1]:11.4f} {h.val_loss[-1]:9.4f} {h.train_acc[-1]:10.4f} "
+              f"{h.val_acc[-1]:8.4f} {h.best_val_acc:13.4f}")
+
+# %% [markdown]
+# **Written answer (3 points).** What does dropout do to the training loss, the validation
+# loss and accuracy, and the gaps between training and validation, as $p$ grows? Why does it
+# have this effect, and why can $p$ be too large?
+#
+# *A full answer* (1 point each): reads the trends in the plots with numbers (losses,
+# accuracies and gaps for each $p$, and how the validation loss moves late in training);
+# explains by what mechanism dropout makes memorising the training set harder and what the
+# network computes at test time; and says what happens, and why, when too few units are kept.
+
+# %% [markdown] kind="manual" id="answer_dropout" points=3
+# YOUR ANSWER HERE
