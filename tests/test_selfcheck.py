@@ -1,12 +1,16 @@
-"""`python -m autograder check`: the kit grades itself on a fresh course."""
+"""`python -m autograder check` on a fresh course: for every assignment the
+reference scores full marks and the release 0; here with every 5th mutant of
+each catalog, to keep the suite short (`make check` grades every mutant)."""
 import re
 
-from autograder.selfcheck import check_all
+from autograder.course import assignment_ids
+from autograder.selfcheck import check_all, mutants
 
 
-def test_reference_full_marks_release_zero_every_mutant_caught(tmp_path, capsys, cifar_standin):
-    assert check_all(tmp_path / "course")
+def test_reference_full_marks_release_zero_mutants_caught(tmp_path, capsys, cifar_standin):
+    assert all(len(mutants(aid)) >= 8 for aid in assignment_ids())
+    assert check_all(tmp_path / "course", every=5)
     out = capsys.readouterr().out
     assert "FAIL" not in out
     rates = re.findall(r"kill rate: (\d+)/(\d+) mutants", out)
-    assert rates and all(killed == total and int(total) >= 8 for killed, total in rates), rates
+    assert len(rates) == len(assignment_ids()) and all(k == t for k, t in rates), rates

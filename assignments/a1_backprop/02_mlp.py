@@ -33,19 +33,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import scratchnn as snn
-from scratchnn import plots
+from scratchnn import plots, selection
 from scratchnn.checks import Expected, check
-from scratchnn.data import load_mnist
+from scratchnn.data import describe_mnist, load_mnist
 
 expected = e = Expected("expected/public")
 # The grader runs the tests, never the long experiments: those cells skip themselves.
 GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 data = load_mnist(dtype=np.float32)
-if data["source"] == "full":
-    print(f"MNIST: the full dataset, {len(data['X_train'])} training images")
-else:
-    print(f"MNIST: the bundled subset, {len(data['X_train'])} training images "
-          "(run `python -m data_scripts fetch mnist` for all 50,000)")
+print(describe_mnist(data))
 
 
 def zero_init(shape, rng=None, dtype=np.float64):
@@ -327,13 +323,13 @@ def trial(params, X_train, y_train, X_val, y_val, epochs=2):
 
 
 if not GRADING:
-    settings = snn.selection.random_settings(
+    settings = selection.random_settings(
         6, seed=1, hidden_sizes=[(512, 512), (640, 128), (768, 256)], lr=("log", 0.02, 0.3),
         activation=["relu", "tanh"], batch_size=[32, 64, 128])
     n = min(10000, len(data["X_train"]))
-    table = snn.selection.search(trial, settings, data["X_train"][:n], data["y_train"][:n],
+    table = selection.search(trial, settings, data["X_train"][:n], data["y_train"][:n],
                                  data["X_val"], data["y_val"])
-    print(snn.selection.format_table(table))
+    print(selection.format_table(table))
 
 # %% kind="solution" id="best_settings"
 ### BEGIN SOLUTION

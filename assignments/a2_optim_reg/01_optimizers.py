@@ -40,17 +40,13 @@ import numpy as np
 import scratchnn as snn
 from scratchnn import plots
 from scratchnn.checks import Expected, check
-from scratchnn.data import load_mnist
+from scratchnn.data import describe_mnist, load_mnist
 
 expected = e = Expected("expected/public")
 # The grader runs the tests, never the long experiments: those cells skip themselves.
 GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 data = load_mnist(dtype=np.float32)
-if data["source"] == "full":
-    print(f"MNIST: the full dataset, {len(data['X_train'])} training images")
-else:
-    print(f"MNIST: the bundled subset, {len(data['X_train'])} training images "
-          "(run `python -m data_scripts fetch mnist` for all 50,000)")
+print(describe_mnist(data))
 
 PARAMS = ("W", "b")
 

@@ -33,7 +33,7 @@ import numpy as np
 import scratchnn as snn
 from scratchnn import plots
 from scratchnn.checks import CheckFailed, Expected, check, check_close, run
-from scratchnn.data import load_mnist
+from scratchnn.data import describe_mnist, load_mnist
 from scratchnn.gradcheck import numerical_gradient_array
 from scratchnn.layers import sigmoid
 
@@ -41,11 +41,7 @@ expected = e = Expected("expected/public")
 # The grader runs the tests, never the long experiments: those cells skip themselves.
 GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 data = load_mnist(dtype=np.float32)
-if data["source"] == "full":
-    print(f"MNIST: the full dataset, {len(data['X_train'])} training images")
-else:
-    print(f"MNIST: the bundled subset, {len(data['X_train'])} training images "
-          "(run `python -m data_scripts fetch mnist` for all 50,000)")
+print(describe_mnist(data))
 
 
 def layer_checks(exp, key, make, suffix=""):

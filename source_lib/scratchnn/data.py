@@ -39,6 +39,14 @@ def load_mnist(source="auto", num_val=10000, flatten=True, dtype=np.float64, fas
     return {**data, "source": source}
 
 
+def describe_mnist(data):
+    """The line a notebook prints first: which MNIST it runs on."""
+    if data["source"] == "full":
+        return f"MNIST: the full dataset, {len(data['X_train']):,} training images"
+    return (f"MNIST: the bundled subset, {len(data['X_train']):,} training images "
+            "(run `python -m data_scripts fetch mnist` for all 50,000)")
+
+
 def load_cifar10(num_train=49000, num_val=1000, num_test=1000, dtype=np.float32,
                  channels_first=True, data_dir=None):
     """CIFAR-10: 49,000 / 1,000 / 1,000 by default (validation: the 1,000
