@@ -120,7 +120,8 @@ def attacks(course, port):
                cell="import os, time\nfor _ in range(100000):\n    if os.fork() == 0:\n"
                     "        time.sleep(5)\n        os._exit(0)"),
         Attack("reads_hidden", "answers from the hidden expected arrays it can find",
-               zero=("test_linear_forward",), module=("layers.py", READ_HIDDEN.format(course=course))),
+               zero=("test_linear_forward", "test_train_step", "test_accuracy"),
+               module=("layers.py", READ_HIDDEN.format(course=course))),
         Attack("writes_everywhere", "writes into the gradebook, source/, another student's folder",
                cell=WRITE_EVERYWHERE.format(course=course)),
         Attack("patches_checker", "a wrong gradient, and the checker, NumPy and AssertionError redefined",
@@ -183,7 +184,7 @@ def _submit(course, student, attack=None, modules=None):
     return folder
 
 
-def run_suite(course_dir, workers=2, timeout_s=8, wall_s=150):
+def run_suite(course_dir, workers=2, timeout_s=8, wall_s=60):
     """Grade the honest submissions alone, then everything in one batch.
     Returns rows ``(submission, what, expectation, passed, detail)``."""
     course = build(course_dir, [ASSIGNMENT], timeout_s=timeout_s, wall_s=wall_s)

@@ -33,6 +33,8 @@ import numpy as np
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Enum, Integer
 
+from data_scripts import cache
+
 RUNNER = Path(__file__).with_name("runner.py")
 INSIDE = Path("/submission")  # where the working copy appears in the sandbox
 
@@ -105,7 +107,6 @@ def working_copy(submission, notebook_name, work):
 def data_dirs():
     """The dataset cache the notebooks read (read-only in the sandbox), which
     the kernel's own user must be able to read."""
-    from data_scripts import cache
     folder = cache.cache_dir()
     if not folder.exists():
         return []
@@ -129,7 +130,6 @@ def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_ou
         work = Path(tmp) / "work"
         path = working_copy(submission, "notebook.ipynb", work)
         nbformat.write(nb, path)
-        from data_scripts import cache
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
                "XDG_CACHE_HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "SCRATCHNN_DATA_DIR": str(cache.cache_dir())}
