@@ -128,9 +128,11 @@ def reference_answers(course_dir, assignment_id, isolation="auto"):
         for path in notebooks:
             limits = {"uid": 199999, "memory_mb": 4096, "cpu_s": 600, "processes": 64, "file_mb": 200}
             nb = nbformat.read(path, as_version=4)
-            if run_notebook(nb, solved, folder / path.stem, limits, timeout, 600, isolation) is None:
-                reason = json.loads((folder / path.stem / "status.json").read_text()).get("reason")
-                raise RuntimeError(f"the reference solution of {assignment_id}/{path.name} did not run: {reason}")
+            run_notebook(nb, solved, folder / path.stem, limits, timeout, 600, isolation)
+            status = json.loads((folder / path.stem / "status.json").read_text())
+            if not status["completed"]:
+                raise RuntimeError(f"the reference solution of {assignment_id}/{path.name} did not run "
+                                   f"to the end: {status['reason']}")
         (folder / "stamp.json").write_text(stamp)
     return {p.stem: load_answers(folder / p.stem / "answers") for p in notebooks}
 

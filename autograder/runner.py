@@ -9,7 +9,8 @@ process keeps what the kernel cannot touch. Each check the notebook runs drops
 its answer in ``ANSWERS``; after every cell the runner moves the new answers
 into ``OUT_DIR/answers/<grade id of the cell>/``, so that each answer is filed
 under the cell that produced it, out of the kernel's reach. ``OUT_DIR`` receives
-``executed.ipynb`` and ``status.json`` (why the run stopped early, if it did).
+``executed.ipynb`` (after every cell) and ``status.json`` (why the run stopped
+early, if it did).
 """
 import argparse
 import json
@@ -50,6 +51,7 @@ class Runner(NotebookClient):
     def _after_cell(self, cell, cell_index, execute_reply):
         self._show_error(cell, execute_reply)
         self._file_answers(cell, cell_index)
+        save(self.nb, self.out)  # so far: if the wall clock stops the run, what ran still counts
 
     @staticmethod
     def _show_error(cell, reply):
@@ -72,6 +74,12 @@ class Runner(NotebookClient):
                 shutil.move(path, dest / path.name)
         for path in self.answers.iterdir():  # anything beyond the cap, or not a file
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def save(nb, out):
+    partial = out / "executed.ipynb.part"
+    nbformat.write(nb, partial)
+    partial.replace(out / "executed.ipynb")
 
 
 def run(notebook, out, timeout, limits, max_output):
@@ -107,7 +115,7 @@ def run(notebook, out, timeout, limits, max_output):
         status = {"completed": False, "reason": f"the kernel died ({exc})"}
     except Exception as exc:  # noqa: BLE001 - whatever stopped the run is the student's result
         status = {"completed": False, "reason": f"{type(exc).__name__}: {exc}"}
-    nbformat.write(nb, out / "executed.ipynb")
+    save(nb, out)
     (out / "status.json").write_text(json.dumps(status))
 
 

@@ -119,7 +119,8 @@ def data_dirs():
 def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_output=1_000_000):
     """Execute ``nb`` (a notebook of ``submission``) in a fresh working copy;
     ``out`` receives ``answers/`` and ``status.json``. Returns the executed
-    notebook, or None if the run never finished (the reason in status.json)."""
+    notebook (as far as it got: cells never run have no execution count), or
+    None if not even that came back (the reason in status.json)."""
     out, isolation = Path(out), resolve(isolation)
     if isolation == "none" and not (readable_by_anyone(sys.prefix) and readable_by_anyone(sys.base_prefix)):
         # Python itself is private to the grading user: the kernel cannot change user.
