@@ -24,7 +24,8 @@ def main(argv=None):
     grade.add_argument("--workers", type=int, default=os.cpu_count(),
                        help="submissions graded at a time (default: the number of cores)")
     grade.add_argument("--resume", action="store_true",
-                       help="skip submissions already graded since they last changed")
+                       help="grade only submissions changed since they were last graded; "
+                            "report every score the gradebook holds")
     grade.add_argument("--dask", metavar="SCHEDULER",
                        help="grade on a Dask cluster: 'local' for one on this machine, or a "
                             "scheduler address such as tcp://10.0.0.5:8786")
@@ -35,30 +36,30 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.command == "build":
-        from .course import build
+        from .build.assemble import build
         build(args.course, args.assignments or None, isolation=args.isolation, db_url=args.db_url)
         print(f"built {args.course}: released and linted")
     elif args.command == "record":
-        from .expected import record
+        from .build.expected import record
         print(f"recorded {record(args.assignment)}")
     elif args.command == "lint":
-        from .lint import lint_release, lint_tree
+        from .build.lint import lint_release, lint_tree
         problems = lint_release(args.course) + lint_tree(args.course / "feedback", solutions=False)
         print("\n".join(problems) or "no leaks")
         return 1 if problems else 0
     elif args.command == "grade":
-        from .grade import grade, report
+        from .grading.grade import grade, report
         print(report(grade(args.course, args.assignment, args.zip_dir, workers=args.workers,
-                           force=not args.resume, dask=args.dask)))
+                           resume=args.resume, dask=args.dask)))
     elif args.command == "demo":
-        from .demo import demo
+        from .harness.demo import demo
         demo(args.course)
     elif args.command == "hostile":
-        from .hostile import run_suite, table
+        from .harness.hostile import run_suite, table
         rows = run_suite(args.course)
         print(table(rows))
         return 0 if all(r[3] for r in rows) else 1
     elif args.command == "check":
-        from .selfcheck import check_all
+        from .harness.selfcheck import check_all
         return 0 if check_all(args.course, args.assignments or None) else 1
     return 0

@@ -2,17 +2,12 @@
 their modules, notebook edits and written answers."""
 import datetime
 import shutil
-from pathlib import Path
 
 import nbformat
 
-from .course import LIBRARY, student_modules
-from .expected import reference_artifacts
-
-
-def reference_modules(assignment_id):
-    """The reference solution of every module students write in ``assignment_id``."""
-    return {name: (LIBRARY / name).read_text() for name in student_modules(assignment_id)}
+from ..build.reference import artifacts
+from ..layout import Course
+from ..sources import reference_modules  # noqa: F401 - what a solved submission's modules are
 
 
 def mutate(modules, file, old, new):
@@ -37,15 +32,14 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
     for written-answer cells; solved: the notebooks' answer cells filled in
     with the solutions of the source notebooks, and the reference's artifacts
     (trained weights, predictions) handed in."""
-    course_dir = Path(course_dir)
-    release = course_dir / "release" / assignment_id
-    dest = course_dir / "submitted" / student / assignment_id
+    course = Course(course_dir)
+    release, dest = course.release(assignment_id), course.submitted(student, assignment_id)
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(release, dest)
     if solved:
         for path in dest.glob("*.ipynb"):
-            _fill_solutions(path, course_dir / "source" / assignment_id / path.name)
-        for path in reference_artifacts(course_dir, assignment_id):
+            _fill_solutions(path, course.source(assignment_id) / path.name)
+        for path in artifacts(course, assignment_id):
             shutil.copy(path, dest)
     for name, text in (modules or {}).items():
         (dest / "scratchnn" / name).write_text(text)

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from .course import build
-from .grade import grade
+from ..build.assemble import build
+from ..grading.grade import grade
 from .submissions import make_submission, mutate, reference_modules
 
 ASSIGNMENT = "a1_backprop"

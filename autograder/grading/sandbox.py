@@ -1,5 +1,5 @@
-"""Run a submission's notebook in isolation: nbgrader's ``Execute`` step,
-replaced (``Autograde.autograde_preprocessors``) by :class:`SandboxedExecute`.
+"""Run a submission's notebook in isolation (what nbgrader's ``Execute`` step
+becomes: :class:`autograder.grading.preprocessors.SandboxedExecute`).
 
 Each notebook runs in a working copy of the submission of its own, through
 ``runner.py``, under Debian's ``bubblewrap`` when the machine has it:
@@ -19,6 +19,7 @@ limit on processes does not bind it), the wall clock and the withheld hidden
 answers. The student's code can then read whatever its user can read, and
 open network connections.
 """
+import functools
 import json
 import os
 import shutil
@@ -30,8 +31,6 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Enum, Integer
 
 from data_scripts import cache
 
@@ -39,6 +38,7 @@ RUNNER = Path(__file__).with_name("runner.py")
 INSIDE = Path("/submission")  # where the working copy appears in the sandbox
 
 
+@functools.lru_cache(maxsize=None)
 def bubblewrap_works():
     """Is ``bwrap`` installed and allowed to make namespaces here?"""
     if not shutil.which("bwrap"):
@@ -90,18 +90,19 @@ def bubblewrap_command(work, out, data_dirs):
             "--chdir", str(INSIDE), "--clearenv"]
 
 
-def working_copy(submission, notebook_name, work):
-    """Copy the submission to ``work``, withholding the answers of hidden
-    checks: each ``hidden_*.npz`` keeps only the keys its ``.json`` gives no
-    tolerance for (the inputs)."""
+def working_copy(submission, work, hidden_from):
+    """Copy the submission (its notebooks aside) to ``work`` and add the hidden
+    checks' inputs from ``hidden_from`` (the course's source folder): each
+    ``hidden_*.npz`` keeps only the keys its ``.json`` gives no tolerance for,
+    so the answers never enter the sandbox."""
     shutil.copytree(submission, work, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.ipynb", ".answers"))
-    for npz in work.glob("hidden_*.npz"):
-        judged = json.loads(npz.with_suffix(".json").read_text()) if npz.with_suffix(".json").exists() else {}
+                    ignore=shutil.ignore_patterns("*.ipynb", ".answers", "hidden_*"))
+    for npz in Path(hidden_from).glob("hidden_*.npz"):
+        tolerances = npz.with_suffix(".json")
+        judged = json.loads(tolerances.read_text()) if tolerances.exists() else {}
         with np.load(npz, allow_pickle=False) as data:
             inputs = {k: data[k] for k in data.files if k not in judged}
-        np.savez(npz, **inputs)
-    return work / notebook_name
+        np.savez(work / npz.name, **inputs)
 
 
 def data_dirs():
@@ -116,12 +117,14 @@ def data_dirs():
     return [folder]
 
 
-def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_output=1_000_000):
-    """Execute ``nb`` (a notebook of ``submission``) in a fresh working copy;
-    ``out`` receives ``answers/`` and ``status.json``. Returns the executed
-    notebook (as far as it got: cells never run have no execution count), or
-    None if not even that came back (the reason in status.json)."""
-    out, isolation = Path(out), resolve(isolation)
+def run_notebook(nb, submission, out, grading, assignment_id, hidden_from, uid=None):
+    """Execute ``nb`` (a notebook of ``submission``) in a fresh working copy,
+    under the limits of ``grading`` (a :class:`~autograder.settings.Grading`)
+    for ``assignment_id``; ``out`` receives ``answers/`` and ``status.json``.
+    Returns the executed notebook (as far as it got: cells never run have no
+    execution count), or None if not even that came back (the reason in status.json)."""
+    out, isolation = Path(out), resolve(grading.isolation)
+    limits = grading.limits(uid or 200000 + os.getpid() % 50000)
     if isolation == "none" and not (readable_by_anyone(sys.prefix) and readable_by_anyone(sys.base_prefix)):
         # Python itself is private to the grading user: the kernel cannot change user.
         limits = {**limits, "uid": os.getuid()}
@@ -129,13 +132,14 @@ def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_ou
     out.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="scratchnn-") as tmp:
         work = Path(tmp) / "work"
-        path = working_copy(submission, "notebook.ipynb", work)
+        working_copy(submission, work, hidden_from)
+        path = work / "notebook.ipynb"
         nbformat.write(nb, path)
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
                "XDG_CACHE_HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "SCRATCHNN_DATA_DIR": str(cache.cache_dir())}
-        runner = [sys.executable, str(RUNNER), "--timeout", str(timeout), "--limits", json.dumps(limits),
-                  "--max-output", str(max_output)]
+        runner = [sys.executable, str(RUNNER), "--timeout", str(grading.cell_timeout(assignment_id)),
+                  "--limits", json.dumps(limits), "--max-output", str(grading.max_output)]
         os.chmod(tmp, 0o755)  # the kernel's own user must reach the working copy
         if isolation == "bubblewrap":
             command = bubblewrap_command(work, out, data_dirs())
@@ -145,7 +149,7 @@ def run_notebook(nb, submission, out, limits, timeout, wall_s, isolation, max_ou
             proc_env = {}
         else:
             command, proc_env = [*runner, str(path), str(out)], {**os.environ, **env}
-        _run_with_wall_clock(command, proc_env, wall_s, out)
+        _run_with_wall_clock(command, proc_env, grading.wall_s, out)
         executed = out / "executed.ipynb"
         result = nbformat.read(executed, as_version=4) if executed.exists() else None
         if executed.exists():
@@ -167,39 +171,3 @@ def _run_with_wall_clock(command, env, wall_s, out):
     if not (out / "status.json").exists():
         (out / "status.json").write_text(json.dumps(
             {"completed": False, "reason": f"the sandbox stopped (exit code {proc.returncode})"}))
-
-
-class SandboxedExecute(NbGraderPreprocessor):
-    """nbgrader's execution step, in the sandbox (see the module docstring)."""
-
-    timeout = Integer(30, help="seconds per cell").tag(config=True)
-    wall_s = Integer(600, help="seconds for a whole notebook").tag(config=True)
-    memory_mb = Integer(4096, help="address space of the kernel, MB").tag(config=True)
-    cpu_s = Integer(600, help="CPU seconds of the kernel").tag(config=True)
-    processes = Integer(64, help="processes and threads of the kernel's user").tag(config=True)
-    file_mb = Integer(200, help="largest file the kernel may write, MB").tag(config=True)
-    max_output = Integer(1_000_000, help="bytes of output kept per cell").tag(config=True)
-    isolation = Enum(["auto", "bubblewrap", "none"], "auto",
-                     help="bubblewrap, none (limits only), or auto: bubblewrap if it works").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        folder = Path(resources["metadata"]["path"])  # <course>/autograded/<student>/<assignment>
-        course, student, assignment = folder.parents[2], folder.parent.name, folder.name
-        out = course / "judge" / assignment / student / resources["unique_key"]
-        limits = {"uid": 200000 + os.getpid() % 50000, "memory_mb": self.memory_mb, "cpu_s": self.cpu_s,
-                  "processes": self.processes, "file_mb": self.file_mb}
-        executed = run_notebook(nb, folder, out, limits, self.timeout, self.wall_s, self.isolation,
-                                self.max_output)
-        status = json.loads((out / "status.json").read_text())
-        reason = status.get("reason", "the notebook came back changed")
-        if executed is None or len(executed.cells) != len(nb.cells):
-            executed = None
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            done = executed.cells[i] if executed else {}
-            cell.outputs, cell.execution_count = done.get("outputs", []), done.get("execution_count")
-            if cell.execution_count is None and cell.source.strip():  # never ran: it cannot pass
-                cell.outputs.append(nbformat.v4.new_output("error", ename="GradingError", evalue=reason,
-                                                           traceback=[f"GradingError: {reason}"]))
-        return nb, resources

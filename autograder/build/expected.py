@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-ASSIGNMENTS = Path(__file__).resolve().parents[1] / "assignments"
+from ..sources import ASSIGNMENTS
 
 
-def _recipe(assignment_id, filename="expected_recipe.py"):
+def recipe(assignment_id, filename="expected_recipe.py"):
     path = ASSIGNMENTS / assignment_id / filename
     spec = importlib.util.spec_from_file_location(f"{path.stem}_{assignment_id}", path)
     module = importlib.util.module_from_spec(spec)
@@ -38,7 +38,7 @@ def committed_dir(assignment_id):
 
 def record(assignment_id):
     """Recompute the arrays from the reference and commit-ready write them."""
-    public, hidden, tolerances = _recipe(assignment_id).record()
+    public, hidden, tolerances = recipe(assignment_id).record()
     write(committed_dir(assignment_id) / "public", public, tolerances)
     write(committed_dir(assignment_id) / "hidden_expected", hidden, tolerances)
     return committed_dir(assignment_id)
@@ -46,7 +46,7 @@ def record(assignment_id):
 
 def verified(assignment_id):
     """The committed arrays, after checking that the reference reproduces them."""
-    public, hidden, tolerances = _recipe(assignment_id).record()
+    public, hidden, tolerances = recipe(assignment_id).record()
     folder = committed_dir(assignment_id)
     if not (folder / "public.npz").exists():
         raise SystemExit(f"{folder} has no recorded arrays: run `python -m autograder record {assignment_id}`")
@@ -63,17 +63,3 @@ def verified(assignment_id):
                          + f"\nIf the change is intended, run `python -m autograder record "
                            f"{assignment_id}` and commit the new arrays.")
     return read(folder / "public"), read(folder / "hidden_expected"), tolerances
-
-
-def reference_artifacts(course_dir, assignment_id):
-    """Files a solved submission hands in besides its notebooks and modules
-    (trained weights, predictions), made once per course directory by the
-    assignment's ``reference_artifacts.py`` (``make(folder)``), if it has one."""
-    folder = Path(course_dir) / "reference_artifacts" / assignment_id
-    if not (ASSIGNMENTS / assignment_id / "reference_artifacts.py").exists():
-        return []
-    if not (folder / ".made").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        _recipe(assignment_id, "reference_artifacts.py").make(folder)
-        (folder / ".made").touch()
-    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))

@@ -5,8 +5,8 @@ import shutil
 import time
 from pathlib import Path
 
-from .course import build
-from .grade import grade, report
+from ..build.assemble import build
+from ..grading.grade import grade, report
 from .submissions import make_submission, mutate, reference_modules
 
 ASSIGNMENT = "a1_backprop"

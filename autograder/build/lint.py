@@ -4,10 +4,9 @@ they read back (``feedback/``, which also holds their own modules)."""
 from fnmatch import fnmatch
 from pathlib import Path
 
+from ..sources import ASSIGNMENTS, LIBRARY, solved_before
 from .strip import BEGIN, BEGIN_HIDDEN, END, END_HIDDEN, regions, solution_lines, strip_solutions
 
-LIBRARY = Path(__file__).resolve().parents[1] / "source_lib" / "scratchnn"
-ASSIGNMENTS = Path(__file__).resolve().parents[1] / "assignments"
 MIN_LENGTH = 16  # shorter lines (``return out``) also occur in provided code
 
 
@@ -19,7 +18,6 @@ def _distinctive(lines, provided=()):
 def _sources(assignment_id=None):
     """``(text, keep)`` of the reference modules and the notebook sources, where
     ``keep`` says which regions ``assignment_id``'s release hands out solved."""
-    from .course import solved_before
     keep = solved_before(assignment_id)
     return [(p.read_text(), keep(p.stem) if p.parent == LIBRARY else None)
             for p in sorted(LIBRARY.glob("*.py")) + sorted(ASSIGNMENTS.glob("*/*.py"))]

@@ -8,8 +8,9 @@ import shutil
 import time
 from pathlib import Path
 
-from .course import ASSIGNMENTS, assignment_ids, build
-from .grade import grade
+from ..build.assemble import build
+from ..sources import ASSIGNMENTS, assignment_ids
+from ..grading.grade import grade
 from .submissions import make_submission, mutate, reference_modules
 
 
@@ -53,7 +54,9 @@ def check_assignment(course_dir, assignment_id, every=1):
 
 def max_points(course_dir, assignment_id, grade_id):
     from nbgrader.api import Gradebook
-    from .course import COURSE_ID, gradebook_url
+
+    from ..layout import COURSE_ID
+    from ..settings import gradebook_url
     with Gradebook(gradebook_url(course_dir), COURSE_ID) as gb:
         for nb in gb.find_assignment(assignment_id).notebooks:
             for cell in nb.grade_cells:

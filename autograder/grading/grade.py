@@ -1,0 +1,233 @@
+"""``grade``: orchestration around nbgrader's own autograde. Collect LMS
+downloads, schedule one ``autograde`` and ``generate_feedback`` per submission
+on long-lived workers (processes that load nbgrader and the course's
+configuration once, or Dask workers: the same call formgrader's Autograde button
+makes), export ``grades.csv``, and report what the gradebook holds. Every
+score is made by the pipeline configured in ``nbgrader_config.py``; nothing
+here changes one."""
+import contextlib
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from .. import settings, sources
+from ..build import lint
+from ..layout import COURSE_ID, Course
+from .preprocessors import NOTE, VERDICT
+
+
+@dataclass
+class Result:
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    tests: dict = field(default_factory=dict)     # grade_id -> autograded score
+    needs_manual_grade: bool = False
+    failed: bool = False                          # nbgrader could not grade it at all
+    taken: dict = field(default_factory=dict)     # grade_id -> why the cell lost its points
+    flagged: bool = False                         # the judgement disputes what the notebook showed
+    feedback_withheld: bool = False
+
+
+# -- one submission, in a worker ---------------------------------------------------
+_apis = {}
+
+
+def _api(root):
+    """An NbGraderAPI on the course's own configuration, made once per worker."""
+    if root not in _apis:
+        import warnings
+
+        from sqlalchemy.exc import SAWarning
+        warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own, on SQLAlchemy 2
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        config = settings.load(root)
+        _apis[root] = NbGraderAPI(CourseDirectory(config=config), config=config)
+    return _apis[root]
+
+
+def grade_one(root, aid, student):
+    """Autograde one submission and generate its feedback, as formgrader would;
+    the log goes to ``logs/<id>/<student>.log``. Returns ``(student, ok)``."""
+    course, api = Course(root), _api(str(root))
+    done = api.autograde(aid, student, force=True, create=True)
+    log = [done.get("log", ""), done.get("error", "")]
+    if done["success"]:
+        fed = api.generate_feedback(aid, student, force=True)
+        log += [fed.get("log", ""), fed.get("error", "")]
+        withhold_leaky_feedback(course, aid, student)
+    course.logs(aid).mkdir(parents=True, exist_ok=True)
+    course.log(student, aid).write_text("\n".join(filter(None, log)))
+    return student, done["success"]
+
+
+def withhold_leaky_feedback(course, aid, student):
+    """Feedback that would show hidden tests (a submission can print what its
+    kernel saw) is deleted, never sent; the student is listed for review."""
+    folder, note = course.feedback(student, aid), course.logs(aid) / f"{student}.withheld"
+    note.unlink(missing_ok=True)
+    leaks = lint.lint_tree(folder, solutions=False)
+    if leaks:
+        shutil.rmtree(folder)
+        course.logs(aid).mkdir(parents=True, exist_ok=True)
+        note.write_text("\n".join(leaks))
+
+
+# -- the class ---------------------------------------------------------------------
+@contextlib.contextmanager
+def executor(workers, dask=None):
+    """``(submit, as_completed)``: ``workers`` long-lived processes, or with
+    ``dask`` a Dask cluster: ``"local"`` starts one of ``workers`` processes on
+    this machine, anything else is the address of a running scheduler."""
+    if dask is None:
+        # Forked, not spawned: a spawned worker would run the caller's script again.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+            yield pool.submit, as_completed
+        return
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+    with contextlib.ExitStack() as stack:
+        if dask == "local":
+            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                       dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(dask))
+        yield (lambda fn, *args: client.submit(fn, *args, pure=False)), dask_completed
+
+
+def is_graded(course, aid, student):
+    """Autograded since the submission last changed."""
+    done = list(course.autograded(student, aid).glob("*.ipynb"))
+    files = [p for p in course.submitted(student, aid).rglob("*") if p.is_file()]
+    return bool(done and files) and min(p.stat().st_mtime for p in done) >= max(p.stat().st_mtime for p in files)
+
+
+def grade(course_dir, aid, zip_dir=None, workers=None, resume=False, dask=None, progress=None):
+    """Collect (``zip_dir``), autograde and feed back every submission of
+    ``aid`` (with ``resume``, only those changed since they were graded),
+    ``workers`` at a time (default: the number of cores; see :func:`executor`),
+    export ``grades.csv``; returns one :class:`Result` per student, read from
+    the gradebook."""
+    course, progress = Course(course_dir), progress or sys.stdout
+    sources.manifest(aid)
+    if zip_dir:
+        from .collect import collect_zips
+        collected = collect_zips(zip_dir, course.root / "submitted", aid, sources.handed_in(aid))
+        for line in collected.problems:
+            print(f"collect: {line}", file=progress, flush=True)
+    if settings.gradebook_url(course.root).startswith("sqlite"):
+        with sqlite3.connect(course.gradebook_file) as db:  # readers never block the writer
+            db.execute("PRAGMA journal_mode=WAL")
+    todo = [s for s in course.students(aid) if not (resume and is_graded(course, aid, s))]
+    start, done = time.perf_counter(), 0
+    if todo:
+        with executor(workers or os.cpu_count(), dask) as (submit, completed):
+            for future in completed([submit(grade_one, str(course.root), aid, s) for s in todo]):
+                student, ok = future.result()
+                done += 1
+                elapsed = time.perf_counter() - start
+                status = "graded" if ok else f"FAILED, see {course.log(student, aid)}"
+                print(f"[{done}/{len(todo)}] {student}: {status} ({elapsed:.0f} s, about "
+                      f"{elapsed / done * (len(todo) - done):.0f} s left)", file=progress, flush=True)
+    export(course)
+    return results(course, aid)
+
+
+def export(course):
+    """``grades.csv``, by nbgrader's own CSV export."""
+    from nbgrader.plugins import CsvExportPlugin
+    with Gradebook(settings.gradebook_url(course.root), COURSE_ID) as gb:
+        CsvExportPlugin(to=str(course.grades_csv)).export(gb)
+
+
+# -- what the gradebook holds --------------------------------------------------------
+def _reasons(notebook):
+    """``{grade_id: [why]}`` for the test cells of an autograded notebook that
+    failed or were repaired: the judgement's reasons, else the notebook's error."""
+    found = {}
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        why = [o["text"].strip().removeprefix(NOTE) for o in cell.outputs
+               if o.get("output_type") == "stream" and o.get("text", "").startswith(NOTE)]
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        if errors:
+            first = errors[0]
+            why.insert(0, first["evalue"] if first["ename"] == VERDICT else f"{first['ename']}: {first['evalue']}"[:300])
+        if why:
+            found[meta["grade_id"]] = why
+    return found
+
+
+def results(course_dir, aid):
+    """Scores per student and per test cell, as the gradebook holds them."""
+    course = Course(course_dir)
+    out = []
+    with Gradebook(settings.gradebook_url(course.root), COURSE_ID) as gb:
+        for student in course.students(aid):
+            result = Result(student)
+            try:
+                sub = gb.find_submission(aid, student)
+            except MissingEntry:
+                result.failed = True
+                out.append(result)
+                continue
+            notebooks = sorted(course.autograded(student, aid).glob("*.ipynb"))
+            result.failed = not notebooks
+            result.score, result.max_score = sub.score, sub.max_score
+            result.needs_manual_grade = sub.needs_manual_grade
+            result.feedback_withheld = (course.logs(aid) / f"{student}.withheld").exists()
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    if g.cell.cell_type == "code":
+                        result.tests[g.name] = g.score
+                        result.flagged |= bool(g.needs_manual_grade)
+            for path in notebooks:
+                reasons = _reasons(nbformat.read(path, as_version=4))
+                result.taken.update({g: why for g, why in reasons.items() if g in result.tests})
+            out.append(result)
+    return out
+
+
+def report(results):
+    """A student x test table, then the submissions that need attention."""
+    if not results:
+        return "no submissions"
+    tests = sorted({t for r in results for t in r.tests})
+    names = [t.removeprefix("test_") for t in tests]
+    width = max(len(r.student) for r in results) + 2
+    col = max(len(n) for n in names) + 2 if names else 2
+    lines = ["student".ljust(width) + "".join(n.rjust(col) for n in names) + "      total"]
+    for r in results:
+        cells = "".join((f"{r.tests[t]:g}" if t in r.tests else "-").rjust(col) for t in tests)
+        lines.append(r.student.ljust(width) + cells + f"{r.score:7g}/{r.max_score:g}")
+    failed = [r.student for r in results if r.failed]
+    manual = [r.student for r in results if r.needs_manual_grade and not r.failed]
+    lines.append("")
+    lines.append(f"failed to grade: {', '.join(failed) or 'none'}")
+    lines.append(f"need manual grading: {', '.join(manual) or 'none'}")
+    flagged = [r.student for r in results if r.flagged]
+    lines.append(f"flagged for review (the judgement disputes what the notebook showed, or the notebook "
+                 f"was repaired): {', '.join(flagged) or 'none'}")
+    withheld = [r.student for r in results if r.feedback_withheld]
+    if withheld:
+        lines.append(f"feedback withheld (it would show hidden tests): {', '.join(withheld)}")
+    lines.append("why points were lost:")
+    for r in results:
+        for grade_id, reasons in sorted(r.taken.items()):
+            lines.append(f"  {r.student} {grade_id}: " + "; ".join(reasons[:3]))
+    return "\n".join(lines)
