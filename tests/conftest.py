@@ -15,6 +15,9 @@ os.environ["SCRATCHNN_DATA_DIR"] = tempfile.mkdtemp(prefix="scratchnn-test-data-
 os.chmod(os.environ["SCRATCHNN_DATA_DIR"], 0o755)  # the grading kernel runs as another user
 atexit.register(shutil.rmtree, os.environ["SCRATCHNN_DATA_DIR"], True)
 os.environ.pop("SCRATCHNN_DATA_FROM", None)
+# The reference's recorded answers, shared by every course the tests build (never the developer's).
+os.environ["SCRATCHNN_REFERENCE_CACHE"] = tempfile.mkdtemp(prefix="scratchnn-test-reference-", dir="/var/tmp")
+atexit.register(shutil.rmtree, os.environ["SCRATCHNN_REFERENCE_CACHE"], True)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

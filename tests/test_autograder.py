@@ -7,10 +7,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import course, lint
-from autograder.grade import grade
-from autograder.strip import MarkerError, strip_solutions
-from autograder.submissions import make_submission, mutate, reference_modules
+from autograder import sources
+from autograder.build import assemble, lint
+from autograder.build.strip import MarkerError, strip_solutions
+from autograder.grading.grade import grade
+from autograder.harness.submissions import make_submission, mutate, reference_modules
 from scratchnn.checks import CheckFailed, check, check_close
 
 AID = "a1_backprop"
@@ -49,7 +50,7 @@ def test_strip_removes_hidden_tests_and_rejects_bad_markers():
 
 def test_every_stripped_library_module_compiles_and_keeps_no_solution():
     solutions = lint.solution_text_lines()
-    for path in course.LIBRARY.glob("*.py"):
+    for path in sources.LIBRARY.glob("*.py"):
         stripped = strip_solutions(path.read_text())
         compile(stripped, str(path), "exec")
         assert not {l.strip() for l in stripped.splitlines()} & solutions, path.name
@@ -88,7 +89,7 @@ def test_check_explains_missing_work_and_turns_warnings_into_hints(capsys):
 # -- the course on real nbgrader -----------------------------------------------
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    return course.build(tmp_path_factory.mktemp("course") / "course", timeout_s=8)
+    return assemble.build(tmp_path_factory.mktemp("course") / "course", [AID], timeout_s=8)
 
 
 def test_build_releases_a_clean_assignment(built):
@@ -125,7 +126,7 @@ def test_linter_finds_a_planted_leak(built, tmp_path):
 
 
 def test_expected_arrays_are_verified_against_the_reference(monkeypatch, tmp_path):
-    from autograder import expected
+    from autograder.build import expected
     folder = tmp_path / AID / "expected"
     shutil.copytree(expected.committed_dir(AID), folder)
     shutil.copy(expected.ASSIGNMENTS / AID / "expected_recipe.py", tmp_path / AID)
@@ -170,27 +171,34 @@ def test_grading_crafted_submissions(built):
     assert lint.lint_tree(built / "feedback", solutions=False) == []
 
 
-def test_grading_lms_zip_downloads(built, tmp_path):
+def test_grading_lms_zip_downloads(built, tmp_path, capsys):
+    """Zips as LMSs hand them out: a folder on top, a suffix after ``__``, the
+    handed-in weights inside; one that names no valid student is reported."""
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    for student, modules in (("yuki", reference_modules(AID)), ("zoe", {})):
-        folder = make_submission(built, f"tmp-{student}", AID, modules)
-        shutil.make_archive(str(downloads / f"{student}_attempt_2026-11-20"), "zip", folder)
+    for student, modules, top in (("yuki_tanaka", reference_modules(AID), True), ("zoe", {}, False)):
+        folder = make_submission(built, f"tmp-{student}", AID, modules, solved=bool(modules))
+        shutil.make_archive(str(downloads / f"{student}__attempt_2026-11-20"), "zip",
+                            folder.parent if top else folder, AID if top else None)
         shutil.rmtree(folder.parent)
-    results = {r.student: r for r in grade(built, AID, zip_dir=downloads)}
-    assert sum(results["yuki"].tests.values()) == 18  # the modules right, the notebook untouched
-    assert sum(results["zoe"].tests.values()) == 0
-    assert (built / "submitted" / "yuki" / AID / "scratchnn" / "layers.py").exists()
+    (downloads / ".reference.zip").write_bytes((downloads / "zoe__attempt_2026-11-20.zip").read_bytes())
+    results = {r.student: r for r in grade(built, AID, zip_dir=downloads, workers=2)}
+    assert results["yuki_tanaka"].score == 22  # the modules, the notebooks and mnist_mlp.npz all travelled
+    assert (built / "submitted" / "yuki_tanaka" / AID / "mnist_mlp.npz").exists()
+    assert results["zoe"].score == 0
+    out = capsys.readouterr().out
+    assert ".reference" not in results and "collect:" in out and ".reference.zip" in out
 
 
-def test_parallel_grading_logs_and_resumes(tmp_path):
-    built = course.build(tmp_path / "course", timeout_s=8)
+def test_resume_grades_what_changed_and_reports_the_gradebook(tmp_path):
+    built = assemble.build(tmp_path / "course", [AID], timeout_s=8)
     make_submission(built, "ann", AID, reference_modules(AID), solved=True)
     make_submission(built, "ben", AID)
     results = {r.student: r.score for r in grade(built, AID, workers=2)}
     assert results == {"ann": 22, "ben": 0}
     assert sorted((built / "logs" / AID).iterdir()) == [built / "logs" / AID / f"{s}.log" for s in ("ann", "ben")]
-    from autograder.grade import autograde_parallel
-    assert autograde_parallel(built, AID, workers=2) == []  # all graded: nothing to redo
-    make_submission(built, "ben", AID, reference_modules(AID), solved=True)  # a new hand-in is graded again
-    assert autograde_parallel(built, AID, workers=2) == ["ben"]
+    stamp = (built / "autograded" / "ann" / AID / "01_layers.ipynb").stat().st_mtime
+    make_submission(built, "ben", AID, reference_modules(AID), solved=True)  # a new hand-in
+    results = {r.student: r.score for r in grade(built, AID, workers=2, resume=True)}
+    assert results == {"ann": 22, "ben": 22}  # every score, from the gradebook
+    assert (built / "autograded" / "ann" / AID / "01_layers.ipynb").stat().st_mtime == stamp  # not regraded

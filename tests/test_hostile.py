@@ -3,8 +3,8 @@ autograder/hostile.py): each gets the score it deserves, the honest ones
 exactly what they get alone. The table is printed with the test results."""
 import pytest
 
-from autograder.hostile import run_suite, table
-from autograder.sandbox import bubblewrap_works
+from autograder.grading.sandbox import bubblewrap_works
+from autograder.harness.hostile import run_suite, table
 from conftest import debian_package
 
 

@@ -6,10 +6,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import course
-from autograder.submissions import reference_modules
+from autograder import sources
+from autograder.build.assemble import assemble_source
 
-NOTEBOOKS = [(aid, nb) for aid in course.assignment_ids() for nb in course.manifest(aid)["notebooks"]]
+NOTEBOOKS = [(aid, nb) for aid in sources.assignment_ids() for nb in sources.manifest(aid)["notebooks"]]
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +17,9 @@ def solved_assignments(tmp_path_factory, cifar_standin):
     """Each assignment's source folder (solutions in the notebooks) with the reference modules."""
     root = tmp_path_factory.mktemp("course")
     folders = {}
-    for aid in course.assignment_ids():
-        folder = course.assemble_source(root, aid)
-        for name, text in reference_modules(aid).items():
+    for aid in sources.assignment_ids():
+        folder = assemble_source(root, aid)
+        for name, text in sources.reference_modules(aid).items():
             (folder / "scratchnn" / name).write_text(text)
         folders[aid] = folder
     return folders

@@ -3,16 +3,16 @@ gradebook (a real server) filled from a Dask cluster, on the same grading
 code path as everything else."""
 import psycopg2
 
-from autograder import course
-from autograder.grade import grade
-from autograder.submissions import make_submission, mutate, reference_modules
+from autograder.build.assemble import build
+from autograder.grading.grade import grade
+from autograder.harness.submissions import make_submission, mutate, reference_modules
 
 AID = "a1_backprop"
 
 
 def test_postgresql_gradebook_filled_from_a_dask_cluster(postgres_server, tmp_path, capsys):
     url = postgres_server()
-    built = course.build(tmp_path / "course", [AID], timeout_s=8, db_url=url)
+    built = build(tmp_path / "course", [AID], timeout_s=8, db_url=url)
     assert f"c.CourseDirectory.db_url = {url!r}" in (built / "nbgrader_config.py").read_text()
     ref = reference_modules(AID)
     make_submission(built, "ann", AID, ref, solved=True)

@@ -3,8 +3,8 @@ reference scores full marks and the release 0; here with every 8th mutant of
 each catalog, to keep the suite short (`make check` grades every mutant)."""
 import re
 
-from autograder.course import assignment_ids
-from autograder.selfcheck import check_all, mutants
+from autograder.harness.selfcheck import check_all, mutants
+from autograder.sources import assignment_ids
 
 
 def test_reference_full_marks_release_zero_mutants_caught(tmp_path, capsys, cifar_standin):

@@ -50,12 +50,25 @@ def solved_folder(course, aid, dest):
     return dest
 
 
+def _content(path):
+    """What in a file can change a run: not cell ids, nor a zip's timestamps."""
+    if path.suffix == ".ipynb":
+        cells = nbformat.read(path, as_version=4).cells
+        return json.dumps([(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in cells]).encode()
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            return b"".join(k.encode() + np.ascontiguousarray(data[k]).tobytes() for k in sorted(data.files))
+    return path.read_bytes()
+
+
 def _key(course, aid, solved):
     digest = hashlib.sha256(f"{sys.version} {np.__version__}".encode())
-    files = sorted(course.source(aid).glob("*.ipynb")) + sorted(course.source(aid).glob("hidden_*"))
-    files += sorted(p for p in solved.rglob("*") if p.is_file())
-    for path in files:
-        digest.update(path.name.encode() + path.read_bytes())
+    source = course.source(aid)
+    files = sorted(source.glob("*.ipynb")) + sorted(source.glob("hidden_*"))
+    named = [(p.name, p) for p in files] + [(str(p.relative_to(solved)), p)
+                                           for p in sorted(solved.rglob("*")) if p.is_file()]
+    for name, path in named:
+        digest.update(name.encode() + b"\0" + _content(path))
     data = cache.cache_dir()
     for path in sorted(data.glob("*")) if data.exists() else []:
         stat = path.stat()

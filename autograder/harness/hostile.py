@@ -65,14 +65,21 @@ Linear.forward = _public_answer
 '''
 
 READ_HIDDEN = '''
+import glob as _glob
 _forward = Linear.forward
 def _stolen_answer(self, x):
-    for path in ("{course}/source/a1_backprop/hidden_expected.npz", "hidden_expected.npz",
-                 "{course}/judge/a1_backprop/.reference/submission/hidden_expected.npz"):
+    for path in ("{course}/source/a1_backprop/hidden_expected.npz", "hidden_expected.npz"):
         try:
             stolen = np.load(path)
             if x.shape == stolen["linear_x"].shape:
                 return stolen["linear_out"]
+        except Exception:
+            pass
+    for path in _glob.glob("{course}/reference/a1_backprop/answers/*/test_linear_forward/*.npz"):
+        try:
+            value = np.load(path)["value"]
+            if value.shape == (len(x), self.params["W"].shape[1]):
+                return value
         except Exception:
             pass
     return _forward(self, x) + 1.0  # wrong: only a stolen answer would score

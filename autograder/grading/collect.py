@@ -9,7 +9,6 @@ out in the release (``01_layers.ipynb``, ``scratchnn/layers.py``, ...),
 optionally under one top folder. Every zip is treated as hostile data.
 """
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -19,11 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # no leading dot, no separators
-# Never students: nbgrader's course folders, and the pseudo-students the kit's self-check
-# grades, so that no upload can pose as one of them or land on top of one.
-RESERVED = {"source", "release", "submitted", "autograded", "feedback", "downloaded",
-            "gradebook", "reference"}
+from ..layout import RESERVED, STUDENT_ID
+
+
+
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # what nbgrader parses from timestamp.txt
 CHUNK = 2**20
 # What a damaged, truncated, encrypted or exotic zip raises while listed or read.
