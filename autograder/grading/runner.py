@@ -21,9 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+# jsonschema imports this optional IRI checker if it is installed, which builds a
+# grammar on import (0.8 s, every notebook); notebooks never need it.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 KERNEL = Path(__file__).with_name("kernel.py")
 ANSWERS = ".answers"
