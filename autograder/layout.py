@@ -67,6 +67,14 @@ class Course:
     def log(self, student, aid):
         return self.logs(aid) / f"{student}.log"
 
+    def ingest_note(self, student, aid):
+        """What ingest refused or replaced in a submission, if anything."""
+        return self.logs(aid) / f"{student}.ingest"
+
+    def quarantine(self, student, aid):
+        """Where ingest moves what it refuses: links, devices, oversized files."""
+        return self.root / "quarantine" / aid / student
+
     def students(self, aid):
         """Ids with a submission of ``aid``, sorted."""
         return sorted(p.parent.name for p in (self.root / "submitted").glob(f"*/{aid}") if p.is_dir())

@@ -84,10 +84,12 @@ def assemble_source(course_dir, assignment_id):
 
 PIPELINE = '''
 # Autograding, whoever runs it (`nbgrader autograde`, formgrader's button, or
-# `python -m autograder grade`): deleted or duplicated test cells are repaired
-# first; each notebook runs in a sandbox (limits in c.Grading); every test cell's
+# `python -m autograder grade`): each submission is made safe to read before
+# nbgrader touches it (links, devices, oversized files and invalid notebooks set
+# aside); deleted or duplicated test cells are repaired; each notebook runs in a sandbox (limits in c.Grading); every test cell's
 # answers are judged against the reference's, outside the sandbox, before the
 # scores are saved; cells the judgement disputes are flagged for manual review.
+c.Autograde.pre_convert_hook = "autograder.grading.ingest.pre_convert_hook"
 c.Autograde.sanitize_preprocessors = [
     "autograder.grading.preprocessors.RestoreTestCells",
     "nbgrader.preprocessors.ClearOutput",

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import sys
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import settings, sources
 from ..build import lint
 from ..layout import COURSE_ID, Course
+from .ingest import walk
 from .preprocessors import NOTE, VERDICT
 
 
@@ -59,17 +61,27 @@ def _api(root):
 
 def grade_one(root, aid, student):
     """Autograde one submission and generate its feedback, as formgrader would;
-    the log goes to ``logs/<id>/<student>.log``. Returns ``(student, ok)``."""
-    course, api = Course(root), _api(str(root))
-    done = api.autograde(aid, student, force=True, create=True)
-    log = [done.get("log", ""), done.get("error", "")]
-    if done["success"]:
-        fed = api.generate_feedback(aid, student, force=True)
-        log += [fed.get("log", ""), fed.get("error", "")]
-        withhold_leaky_feedback(course, aid, student)
+    the log goes to ``logs/<id>/<student>.log``. Returns ``(student, ok)``;
+    never raises, so one submission cannot stop the class."""
+    course = Course(root)
+    try:
+        api = _api(str(root))
+        done = api.autograde(aid, student, force=True, create=True)
+        log = [done.get("log", ""), done.get("error", "")]
+        if done["success"]:
+            fed = api.generate_feedback(aid, student, force=True)
+            log += [fed.get("log", ""), fed.get("error", "")]
+            withhold_leaky_feedback(course, aid, student)
+        ok = done["success"]
+    except Exception:  # noqa: BLE001 - reported as failed to grade, with the reason
+        log, ok = [traceback.format_exc()], False
+    _write_log(course, aid, student, log)
+    return student, ok
+
+
+def _write_log(course, aid, student, lines):
     course.logs(aid).mkdir(parents=True, exist_ok=True)
-    course.log(student, aid).write_text("\n".join(filter(None, log)))
-    return student, done["success"]
+    course.log(student, aid).write_text("\n".join(filter(None, lines)))
 
 
 def withhold_leaky_feedback(course, aid, student):
@@ -111,8 +123,9 @@ def executor(workers, dask=None):
 def is_graded(course, aid, student):
     """Autograded since the submission last changed."""
     done = list(course.autograded(student, aid).glob("*.ipynb"))
-    files = [p for p in course.submitted(student, aid).rglob("*") if p.is_file()]
-    return bool(done and files) and min(p.stat().st_mtime for p in done) >= max(p.stat().st_mtime for p in files)
+    folder = course.submitted(student, aid)
+    files = list(walk(folder)) if folder.is_dir() and not folder.is_symlink() else []
+    return bool(done and files) and min(p.stat().st_mtime for p in done) >= max(os.lstat(p).st_mtime for p in files)
 
 
 def grade(course_dir, aid, zip_dir=None, workers=None, resume=False, dask=None, progress=None):
@@ -132,18 +145,48 @@ def grade(course_dir, aid, zip_dir=None, workers=None, resume=False, dask=None, 
         with sqlite3.connect(course.gradebook_file) as db:  # readers never block the writer
             db.execute("PRAGMA journal_mode=WAL")
     todo = [s for s in course.students(aid) if not (resume and is_graded(course, aid, s))]
-    start, done = time.perf_counter(), 0
-    if todo:
-        with executor(workers or os.cpu_count(), dask) as (submit, completed):
-            for future in completed([submit(grade_one, str(course.root), aid, s) for s in todo]):
-                student, ok = future.result()
-                done += 1
-                elapsed = time.perf_counter() - start
-                status = "graded" if ok else f"FAILED, see {course.log(student, aid)}"
-                print(f"[{done}/{len(todo)}] {student}: {status} ({elapsed:.0f} s, about "
-                      f"{elapsed / done * (len(todo) - done):.0f} s left)", file=progress, flush=True)
+    clock = _Progress(len(todo), course, aid, progress)
+    died = _grade_all(course, aid, todo, workers or os.cpu_count(), dask, clock)
+    for student in died:  # a worker died under these: each again alone, once
+        _grade_all(course, aid, [student], 1, None, clock, last_try=True)
     export(course)
     return results(course, aid)
+
+
+class _Progress:
+    """One line per graded submission, with an ETA."""
+
+    def __init__(self, total, course, aid, out):
+        self.total, self.course, self.aid, self.out = total, course, aid, out
+        self.done, self.start = 0, time.perf_counter()
+
+    def __call__(self, student, ok):
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        status = "graded" if ok else f"FAILED, see {self.course.log(student, self.aid)}"
+        print(f"[{self.done}/{self.total}] {student}: {status} ({elapsed:.0f} s, about "
+              f"{elapsed / self.done * (self.total - self.done):.0f} s left)", file=self.out, flush=True)
+
+
+def _grade_all(course, aid, students, workers, dask, progress, last_try=False):
+    """Grade ``students``; returns those whose worker died (a broken pool
+    cannot say which one broke it), or on the last try reports them failed."""
+    died = []
+    if not students:
+        return died
+    with executor(workers, dask) as (submit, completed):
+        futures = {submit(grade_one, str(course.root), aid, s): s for s in students}
+        for future in completed(futures):
+            student = futures[future]
+            try:
+                progress(*future.result())
+            except Exception as exc:  # noqa: BLE001 - the worker itself died
+                if not last_try:
+                    died.append(student)
+                    continue
+                _write_log(course, aid, student, [f"the grading worker died: {type(exc).__name__}: {exc}"])
+                progress(student, False)
+    return died
 
 
 def export(course):
@@ -177,8 +220,9 @@ def results(course_dir, aid):
     """Scores per student and per test cell, as the gradebook holds them."""
     course = Course(course_dir)
     out = []
+    set_aside = {p.stem for p in course.logs(aid).glob("*.ingest")} - set(course.students(aid))
     with Gradebook(settings.gradebook_url(course.root), COURSE_ID) as gb:
-        for student in course.students(aid):
+        for student in sorted(set(course.students(aid)) | set_aside):
             result = Result(student)
             try:
                 sub = gb.find_submission(aid, student)
@@ -200,6 +244,11 @@ def results(course_dir, aid):
                 reasons = _reasons(nbformat.read(path, as_version=4))
                 result.taken.update({g: why for g, why in reasons.items() if g in result.tests})
             out.append(result)
+    for result in out:  # what ingest refused or replaced: always reviewed
+        note = course.ingest_note(result.student, aid)
+        if note.exists():
+            result.flagged = True
+            result.taken["(submission)"] = note.read_text().splitlines()
     return out
 
 

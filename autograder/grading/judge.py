@@ -14,7 +14,11 @@ disagree on something the notebook could judge itself (a public check, a
 missing answer), the submission is flagged for review: that is what
 redefining the checker, NumPy or a builtin, or deleting a check, looks like.
 """
+import io
 import json
+import os
+import stat
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,18 +36,37 @@ class Verdict:
     flagged: bool = False
 
 
+MAX_ANSWER_BYTES, MAX_UNPACKED_BYTES = 16 * 2**20, 64 * 2**20  # the runner's cap; unpacked, per file
+
+
+def read_answer(path):
+    """``(name, arrays, meta)`` of one answer file, opened without following a
+    link, regular and under its caps (packed and unpacked) before NumPy reads it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ANSWER_BYTES:
+            raise ValueError("not a regular file under the cap")
+        packed = f.read(MAX_ANSWER_BYTES + 1)
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        if sum(member.file_size for member in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise ValueError("unpacks past the cap")
+    with np.load(io.BytesIO(packed), allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        arrays = {k: data[k] for k in ("value", "expected") if k in data.files}
+    return str(meta["name"]), arrays, meta
+
+
 def load_answers(folder):
     """``{grade_id: [(name, arrays, meta), ...]}`` in the order they were
     given (``arrays``: "value", and "expected" if the check gave one);
-    unreadable files count as missing answers."""
+    unreadable, linked or oversized files count as missing answers."""
     answers = {}
-    for cell in sorted(Path(folder).glob("*")) if Path(folder).exists() else []:
+    folder = Path(folder)
+    for cell in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()) if folder.is_dir() else []:
         for path in sorted(cell.glob("*.npz")):
             try:
-                with np.load(path, allow_pickle=False) as data:
-                    meta = json.loads(str(data["meta"]))
-                    arrays = {k: data[k] for k in ("value", "expected") if k in data.files}
-                answers.setdefault(cell.name, []).append((str(meta["name"]), arrays, meta))
+                answers.setdefault(cell.name, []).append(read_answer(path))
             except Exception:  # noqa: BLE001 - a file the kernel wrote is data, never trusted
                 continue
     return answers

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -31,7 +32,8 @@ from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 KERNEL = Path(__file__).with_name("kernel.py")
 ANSWERS = ".answers"
-MAX_ANSWERS_PER_CELL = 2000
+# Caps on what the kernel hands in as answers, per notebook (an answer is a few arrays).
+MAX_ANSWERS, MAX_ANSWER_BYTES, MAX_ANSWERS_BYTES = 5000, 16 * 2**20, 256 * 2**20
 
 
 class Runner(NotebookClient):
@@ -41,6 +43,7 @@ class Runner(NotebookClient):
         super().__init__(nb, on_cell_executed=self._after_cell, **kwargs)
         self.answers, self.out, self.max_output = answers, out, max_output
         self.output_size = {}
+        self.filed = self.filed_bytes = 0
 
     def output(self, outs, msg, display_id, cell_index):
         size = self.output_size.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
@@ -68,16 +71,38 @@ class Runner(NotebookClient):
                 traceback=content.get("traceback") or [f"{content.get('ename')}: {content.get('evalue')}"]))
 
     def _file_answers(self, cell, cell_index):
-        new = sorted(p for p in self.answers.iterdir() if p.is_file())[:MAX_ANSWERS_PER_CELL]
-        if new:
-            grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
-            safe = re.fullmatch(r"\w[\w-]*", grade_id)  # never a path
-            dest = self.out / "answers" / (grade_id if safe else f"cell_{cell_index:03d}")
-            dest.mkdir(parents=True, exist_ok=True)
-            for path in new:
-                shutil.move(path, dest / path.name)
-        for path in self.answers.iterdir():  # anything beyond the cap, or not a file
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        """Move the kernel's new answers under the cell's grade id: regular files
+        only (a link would make the judge read what it points to), each and all
+        of them under their caps; anything else is deleted unread."""
+        grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+        safe = re.fullmatch(r"\w[\w-]*", grade_id)  # never a path
+        dest = self.out / "answers" / (grade_id if safe else f"cell_{cell_index:03d}")
+        for entry in sorted(os.scandir(self.answers), key=lambda e: e.name):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+                continue
+            if re.fullmatch(r"\d{6}\.npz", entry.name) and self.filed < MAX_ANSWERS:
+                data = _read_plain(entry.path, min(MAX_ANSWER_BYTES, MAX_ANSWERS_BYTES - self.filed_bytes))
+                if data is not None:
+                    dest.mkdir(parents=True, exist_ok=True)
+                    (dest / entry.name).write_bytes(data)
+                    self.filed, self.filed_bytes = self.filed + 1, self.filed_bytes + len(data)
+            os.unlink(entry.path)
+
+
+def _read_plain(path, cap):
+    """The bytes of ``path`` if it is a regular file of at most ``cap`` bytes with
+    no other name (never what a link points to), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_size > cap:
+            return None
+        data = f.read(cap + 1)
+    return data if len(data) <= cap else None
 
 
 def save(nb, out):
