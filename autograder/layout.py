@@ -10,10 +10,8 @@ COURSE_ID = "scratchnn"
 HIDDEN = "hidden_*"  # files kept out of releases and feedback: hidden inputs and answers
 # A student id: letters, digits, "_", "-" and "." (not first); never a path.
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-# Never students: nbgrader's course folders, and the pseudo-students the kit's self-check
-# grades, so that no upload can pose as one of them or land on top of one.
-RESERVED = {"source", "release", "submitted", "autograded", "feedback", "downloaded",
-            "gradebook", "reference"}
+# Never students: the names of nbgrader's course folders, so that no id reads as one.
+RESERVED = {"source", "release", "submitted", "autograded", "feedback", "downloaded", "gradebook"}
 
 
 @dataclass(frozen=True)

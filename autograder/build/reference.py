@@ -76,6 +76,11 @@ def _key(course, aid, solved):
     return digest.hexdigest()[:24]
 
 
+def _test_cells(path):
+    return [c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(path, as_version=4).cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+
+
 def _cache_root():
     return Path(os.environ.get("SCRATCHNN_REFERENCE_CACHE", Path.home() / ".cache" / "scratchnn" / "reference"))
 
@@ -107,6 +112,11 @@ def record(course, aid, grading):
             (staging / "done").touch()
             shutil.rmtree(cached, ignore_errors=True)
             staging.rename(cached)
+    unjudged = [f"{path.name}: {gid}" for path in sorted(course.source(aid).glob("*.ipynb"))
+                for gid in _test_cells(path) if not any((cached / path.stem / gid).glob("*.npz"))]
+    if unjudged:
+        raise SystemExit(f"{aid}: these graded cells record no answer the grader can judge outside the "
+                         f"notebook (use a check, Expected.check or judged_from_file):\n  " + "\n  ".join(unjudged))
     target = course.reference_answers(aid)
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(cached, target, ignore=shutil.ignore_patterns("done"))

@@ -26,6 +26,8 @@ import numpy as np
 
 from scratchnn.checks import describe_mismatch
 
+from .trusted import judge_file
+
 
 @dataclass
 class Verdict:
@@ -85,20 +87,32 @@ def _mismatch(actual, expected, meta):
     return describe_mismatch(actual, expected, meta["rtol"], meta["atol"])
 
 
-def judge_cell(grade_id, reference, student):
-    """Compare one cell's answers with the reference's: an answer to a
-    recorded array must equal the reference's answer; any other must match
-    the expected value its check gave (the comparison is redone here)."""
+def judge_cell(grade_id, reference, student, folder=None):
+    """Compare one cell's answers with the reference's, check by check, as the
+    reference's recorded answer says (its tolerances, and how): an answer to a
+    recorded array must equal the reference's answer; one to a fixed expected
+    value must match the reference's expected value; a consistency check is
+    redone against the expected value the submission gave; an answer judged
+    from a handed-in file is worked out here (:mod:`.trusted`) from ``folder``."""
     verdict = Verdict(grade_id, True)
     mine = _by_name(student)
     for name, given in _by_name(reference).items():
         for k, (ref, meta) in enumerate(given):
+            if meta.get("judge"):
+                wrong = judge_file(Path(folder), meta) if folder else "no handed-in files to judge"
+                if wrong:
+                    verdict.passed = False
+                    verdict.reasons.append(f"check '{name}': {wrong}")
+                continue
             if k >= len(mine.get(name, [])):
                 verdict.passed, verdict.flagged = False, True
                 verdict.reasons.append(f"check '{name}' never gave its answer")
                 continue
             arrays = mine[name][k][0]
-            target = ref["value"] if meta.get("recorded") else arrays.get("expected")
+            if meta.get("recorded"):
+                target = ref["value"]
+            else:
+                target = ref.get("expected") if meta.get("fixed", True) else arrays.get("expected")
             wrong = _mismatch(arrays["value"], target, meta) if target is not None else "no expected value"
             if wrong:
                 verdict.passed = False
@@ -123,16 +137,18 @@ def timed_out_before(notebook):
     return out
 
 
-def judge_notebook(notebook, answers, reference):
+def judge_notebook(notebook, answers, reference, folder=None):
     """The verdicts on every test cell of an executed ``notebook``, given the
-    answers its checks handed in and the reference's (both as :func:`load_answers`)."""
+    answers its checks handed in and the reference's (both as :func:`load_answers`),
+    and the submission's ``folder`` (for answers judged from handed-in files)."""
     stalled = timed_out_before(notebook)
     verdicts = []
     for cell in notebook.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade"):
             continue
-        verdict = judge_cell(meta["grade_id"], reference.get(meta["grade_id"], []), answers.get(meta["grade_id"], []))
+        verdict = judge_cell(meta["grade_id"], reference.get(meta["grade_id"], []),
+                             answers.get(meta["grade_id"], []), folder)
         if meta["grade_id"] in stalled:
             verdict.passed = False
             verdict.reasons.insert(0, stalled[meta["grade_id"]])

@@ -125,10 +125,16 @@ class JudgeAnswers(NbGraderPreprocessor):
         if not recorded.is_dir():
             raise RuntimeError(f"the reference's answers for {nbgrader['assignment']}/{nbgrader['notebook']} "
                                f"are not recorded: run `python -m autograder build` again")
-        verdicts = {v.grade_id: v for v in judge_notebook(nb, found.get("answers", {}), load_answers(recorded))}
+        folder = Path(resources["metadata"]["path"])  # the submission's copy in autograded/
+        verdicts = {v.grade_id: v for v in judge_notebook(nb, found.get("answers", {}), load_answers(recorded), folder)}
         repairs = nb.metadata.pop("scratchnn", {}).get("repairs", [])
         flagged = set()
         for cell in nb.cells:
+            if _is_test(cell):  # no partial credit from output: a cell passes or fails
+                for output in cell.outputs:
+                    if output.get("output_type") == "execute_result":
+                        output.output_type = "display_data"
+                        output.pop("execution_count", None)
             verdict = verdicts.get(_grade_id(cell))
             if verdict and not verdict.passed and not _failed_in_notebook(cell):
                 cell.outputs.insert(0, nbformat.v4.new_output(

@@ -26,7 +26,7 @@ def check_assignment(course_dir, assignment_id, every=1):
     ref = reference_modules(assignment_id)
     shutil.rmtree(Path(course_dir) / "submitted", ignore_errors=True)
     make_submission(course_dir, "reference", assignment_id, ref, solved=True)
-    make_submission(course_dir, "release", assignment_id)
+    make_submission(course_dir, "untouched", assignment_id)
     catalog = mutants(assignment_id)[::every]
     for m in catalog:  # a bug in a library module ("file") or in a notebook answer cell ("cell")
         if "cell" in m:
@@ -37,12 +37,12 @@ def check_assignment(course_dir, assignment_id, every=1):
                             mutate(ref, m["file"], m["old"], m["new"]), solved=True)
     results = {r.student: r for r in grade(course_dir, assignment_id, workers=os.cpu_count())}
     rows = []
-    reference, release = results["reference"], results["release"]
+    reference, release = results["reference"], results["untouched"]
     full = sum(reference.tests.values())
     rows.append(("reference", "full marks on every test", not reference.failed and all(
         reference.tests[t] == max_points(course_dir, assignment_id, t) for t in reference.tests),
         f"{full:g} points"))
-    rows.append(("release", "0 on every test", not any(release.tests.values()),
+    rows.append(("untouched release", "0 on every test", not any(release.tests.values()),
                  f"{sum(release.tests.values()):g} points"))
     for m in catalog:
         r = results[f"mutant-{m['name']}"]

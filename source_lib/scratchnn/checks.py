@@ -56,26 +56,41 @@ def check_close(name, actual, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, hi
     print(f"OK  {name}")
 
 
-def check(name, compute, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """``check_close`` on the result of ``compute()``, warnings shown as hints."""
+def check(name, compute, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, fixed=True):
+    """``check_close`` on the result of ``compute()``, warnings shown as hints.
+    ``fixed``: ``expected`` is the same for every submission (a literal, or
+    worked out from the cell's own inputs), so the grader compares with the
+    reference's; pass False for a consistency check whose expected value comes
+    from the submission's own results."""
     actual, hints = run(name, compute)
-    record_answer(name, actual, rtol, atol, expected=expected)
+    record_answer(name, actual, rtol, atol, expected=expected, fixed=fixed)
     check_close(name, actual, expected, rtol, atol, hints)
+
+
+def judged_from_file(name, judge, compute, **params):
+    """An answer the grader works out itself, in its own process and with its
+    own code, from a file the student hands in (``judge``: "accuracy" or
+    "predictions", with ``params`` such as ``file``, ``dataset``, ``split``,
+    ``goal``); ``compute()`` is the notebook's own figure, shown, never trusted."""
+    actual, _ = run(name, compute)
+    record_answer(name, actual, 0.0, 0.0, compared=False, judge=judge, **params)
+    return actual
 
 
 _answers = itertools.count()
 
 
-def record_answer(name, actual, rtol, atol, expected=None, compared=True):
+def record_answer(name, actual, rtol, atol, expected=None, compared=True, **how):
     """Leave ``actual`` for the grader's own judgement (only while grading).
     Without ``expected``, the expected value is a recorded array, and the
     grader compares with the reference's answer; with it, the grader compares
-    with ``expected``. ``compared``: the notebook compares it too."""
+    with ``expected`` (the reference's, when ``how`` says ``fixed``).
+    ``compared``: the notebook compares it too."""
     folder = os.environ.get("SCRATCHNN_ANSWERS")
     if not folder:
         return
     meta = json.dumps({"name": name, "rtol": rtol, "atol": atol, "compared": compared,
-                       "recorded": expected is None})
+                       "recorded": expected is None, **how})
     arrays = {"value": _storable(actual)}
     if expected is not None:
         arrays["expected"] = _storable(expected)
