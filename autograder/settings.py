@@ -2,7 +2,7 @@
 generated ``nbgrader_config.py``, beside nbgrader's own settings. The build
 writes it; the sandbox, the judge, the reference run and ``grade`` read it
 from there, whoever starts nbgrader (its CLI, formgrader, or ``grade``)."""
-from traitlets import Dict, Enum, Integer
+from traitlets import Dict, Enum, Float, Integer
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -19,9 +19,12 @@ class Grading(Configurable):
     wall_s = Integer(600, help="seconds for a whole notebook").tag(config=True)
     memory_mb = Integer(4096, help="address space of the kernel, MB").tag(config=True)
     cpu_s = Integer(600, help="CPU seconds of the kernel").tag(config=True)
+    cpus = Float(1.0, help="CPUs a sandbox may use at most (with control groups)").tag(config=True)
     processes = Integer(64, help="processes and threads of the kernel's user").tag(config=True)
     file_mb = Integer(200, help="largest file the kernel may write, MB").tag(config=True)
     max_output = Integer(1_000_000, help="bytes of output kept per cell").tag(config=True)
+    tmp_mb = Integer(512, help="size of the sandbox's /tmp and, apart, of its working copy: "
+                               "each a tmpfs held in memory, MB (bubblewrap only)").tag(config=True)
 
     def cell_timeout(self, assignment_id):
         return self.timeouts.get(assignment_id, self.timeout)

@@ -23,8 +23,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import settings, sources
 from ..build import lint
 from ..layout import COURSE_ID, Course
+from .cgroups import describe
 from .ingest import walk
 from .preprocessors import NOTE, VERDICT
+from .sandbox import resolve
 
 
 @dataclass
@@ -145,6 +147,8 @@ def grade(course_dir, aid, zip_dir=None, workers=None, resume=False, dask=None, 
         with sqlite3.connect(course.gradebook_file) as db:  # readers never block the writer
             db.execute("PRAGMA journal_mode=WAL")
     todo = [s for s in course.students(aid) if not (resume and is_graded(course, aid, s))]
+    limits = settings.grading(course.root)
+    print(f"{describe(limits)}; isolation: {resolve(limits.isolation)}", file=progress, flush=True)
     clock = _Progress(len(todo), course, aid, progress)
     died = _grade_all(course, aid, todo, workers or os.cpu_count(), dask, clock)
     for student in died:  # a worker died under these: each again alone, once

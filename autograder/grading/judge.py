@@ -100,8 +100,8 @@ def judge_cell(grade_id, reference, student, folder=None):
         for k, (ref, meta) in enumerate(given):
             if meta.get("judge"):
                 wrong = judge_file(Path(folder), meta) if folder else "no handed-in files to judge"
-                if wrong:
-                    verdict.passed = False
+                if wrong:  # the notebook may have shown otherwise: reviewed
+                    verdict.passed, verdict.flagged = False, True
                     verdict.reasons.append(f"check '{name}': {wrong}")
                 continue
             if k >= len(mine.get(name, [])):

@@ -32,6 +32,7 @@ from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 KERNEL = Path(__file__).with_name("kernel.py")
 ANSWERS = ".answers"
+MAX_ERROR_CHARS = 2000  # per line of an error's message and traceback
 # Caps on what the kernel hands in as answers, per notebook (an answer is a few arrays).
 MAX_ANSWERS, MAX_ANSWER_BYTES, MAX_ANSWERS_BYTES = 5000, 16 * 2**20, 256 * 2**20
 
@@ -46,6 +47,10 @@ class Runner(NotebookClient):
         self.filed = self.filed_bytes = 0
 
     def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "error":  # kept, whatever came before, but short
+            content = msg["content"]
+            content["evalue"] = str(content.get("evalue", ""))[:MAX_ERROR_CHARS]
+            content["traceback"] = [str(line)[:MAX_ERROR_CHARS] for line in content.get("traceback", [])[-40:]]
         size = self.output_size.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
         self.output_size[cell_index] = size
         if size > self.max_output and msg["msg_type"] != "error":
@@ -111,9 +116,11 @@ def save(nb, out):
     partial.replace(out / "executed.ipynb")
 
 
-def run(notebook, out, timeout, limits, max_output):
+def run(notebook, out, timeout, limits, max_output, copy_from=None):
     notebook, out = Path(notebook).resolve(), Path(out).resolve()
     folder = notebook.parent
+    if copy_from:  # into the sandbox's own capped working copy
+        shutil.copytree(copy_from, folder, dirs_exist_ok=True, symlinks=True)
     answers = folder / ANSWERS
     shutil.rmtree(answers, ignore_errors=True)
     answers.mkdir()
@@ -155,5 +162,6 @@ if __name__ == "__main__":
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--limits", type=json.loads, default=None)
     parser.add_argument("--max-output", type=int, default=1_000_000)
+    parser.add_argument("--copy-from", help="a read-only folder to copy the working copy from")
     args = parser.parse_args()
-    run(args.notebook, args.out, args.timeout, args.limits, args.max_output)
+    run(args.notebook, args.out, args.timeout, args.limits, args.max_output, args.copy_from)

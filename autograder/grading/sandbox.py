@@ -5,7 +5,8 @@ Each notebook runs in a working copy of the submission of its own, through
 ``runner.py``, under Debian's ``bubblewrap`` when the machine has it:
 
 - filesystem: only the system, Python, this folder's scripts and the dataset
-  cache, read-only, plus the working copy. ``source/``, other submissions, the
+  cache, read-only, plus the working copy and ``/tmp``, each a tmpfs of
+  ``Grading.tmp_mb`` (in memory, so capped). ``source/``, other submissions, the
   gradebook, the reference library and the recorded hidden answers are not there;
 - network: a namespace of its own, with nothing in it;
 - processes: a PID namespace; the whole tree dies with the sandbox;
@@ -34,8 +35,11 @@ import numpy as np
 
 from data_scripts import cache
 
+from .cgroups import Group, group_memory_mb
+
 RUNNER = Path(__file__).with_name("runner.py")
-INSIDE = Path("/submission")  # where the working copy appears in the sandbox
+INSIDE = Path("/submission")  # the working copy in the sandbox (a tmpfs of its own)
+GIVEN = Path("/given")        # what it is copied from, read-only
 
 
 @functools.lru_cache(maxsize=None)
@@ -77,16 +81,20 @@ def _readonly(paths):
             + [a for path in binds for a in ("--ro-bind", str(path), str(path))])
 
 
-def bubblewrap_command(work, out, data_dirs):
-    """The bwrap prefix: the system read-only, ``work`` and ``out`` writable."""
+def bubblewrap_command(work, out, data_dirs, tmp_mb):
+    """The bwrap prefix: the system and ``work`` read-only (``work`` at
+    ``/given``, which the runner copies into the working copy, a tmpfs of
+    ``tmp_mb`` MB like ``/tmp``), ``out`` writable."""
+    size = str(tmp_mb * 2**20)
     system = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32"]
     python = {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parents[1])}
     # Every namespace but the user one: the kernel must become a real unprivileged user.
     return ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+            "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
             *_readonly(system + sorted(python) + [str(RUNNER.parent)] + [str(d) for d in data_dirs]),
-            "--bind", str(work), str(INSIDE), "--bind", str(out), "/output",
+            "--ro-bind", str(work), str(GIVEN), "--size", size, "--tmpfs", str(INSIDE),
+            "--bind", str(out), "/output",
             "--chdir", str(INSIDE), "--clearenv"]
 
 
@@ -142,14 +150,15 @@ def run_notebook(nb, submission, out, grading, assignment_id, hidden_from, uid=N
                   "--limits", json.dumps(limits), "--max-output", str(grading.max_output)]
         os.chmod(tmp, 0o755)  # the kernel's own user must reach the working copy
         if isolation == "bubblewrap":
-            command = bubblewrap_command(work, out, data_dirs())
+            command = bubblewrap_command(work, out, data_dirs(), grading.tmp_mb)
             for key, value in env.items():
                 command += ["--setenv", key, value]
-            command += ["--", *runner, str(INSIDE / path.name), "/output"]
+            command += ["--", *runner, "--copy-from", str(GIVEN), str(INSIDE / path.name), "/output"]
             proc_env = {}
         else:
             command, proc_env = [*runner, str(path), str(out)], {**os.environ, **env}
-        _run_with_wall_clock(command, proc_env, grading.wall_s, out)
+        with Group(group_memory_mb(grading), grading.cpus, grading.processes) as group:
+            _run_with_wall_clock(group.wrap(command), proc_env, grading.wall_s, out)
         executed = out / "executed.ipynb"
         result = nbformat.read(executed, as_version=4) if executed.exists() else None
         if executed.exists():

@@ -6,6 +6,8 @@ Every attack starts from the reference solution of Assignment 1, so what it
 deserves is the reference's score less what the attack forfeits.
 """
 import hashlib
+import os
+import resource
 import shutil
 import socket
 import threading
@@ -36,6 +38,9 @@ class Attack:
     module: tuple = ()               # (file, code appended to it)
     patch: tuple = ()                # (file, old, new): a bug of the reference
     prepare: object = None           # prepare(folder): edits the handed-in folder
+    failed: bool = False             # must be reported as failed to grade (and nothing else happen)
+    student: str = None              # the id handed in under, if not the attack's name
+    any_score: bool = False          # its own score is not judged (only what it does to others)
     side_checks: list = field(default_factory=list)
 
 
@@ -55,6 +60,36 @@ def _crafted_checkpoint(folder):
     meta = '{"format": 1, "layers": ["__import__(\'os\').system(\'echo PWNED\')"]}'
     with open(folder / "mnist_mlp.npz", "wb") as f:
         np.savez(f, __meta__=np.array(meta), **{"fc1.W": np.array([Payload()], dtype=object)})
+
+
+def _links(*pairs):
+    """prepare(): symlinks ``name -> target`` in the handed-in folder."""
+    def prepare(folder):
+        for name, target in pairs:
+            (folder / name).unlink(missing_ok=True)
+            (folder / name).symlink_to(target)
+    return prepare
+
+
+def _zip_bomb(path, megabytes, name="value.npy"):
+    """An .npz of a few hundred KB that unpacks to ``megabytes`` MB."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open(name, "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False,
+                                                      "shape": (megabytes * 2**17,)})
+            chunk = bytes(2**20)
+            for _ in range(megabytes):
+                f.write(chunk)
+
+
+def _malformed_notebook(folder):
+    (folder / "02_mlp.ipynb").write_text('{"cells": [ this is not JSON')
+
+
+def _untrained_weights(folder):
+    import scratchnn as snn
+    snn.mlp([784, 512, 512, 10], init="glorot", seed=3, dtype=np.float32).save(folder / "mnist_mlp.npz")
 
 
 HARDCODE_PUBLIC = '''
@@ -94,6 +129,83 @@ _checks.describe_mismatch = lambda *a, **k: None
 np.allclose = lambda *a, **k: True
 np.isclose = lambda a, b, *x, **k: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, bool)
 _builtins.AssertionError = type("Harmless", (Exception,), {})
+'''
+
+LINKED_ANSWERS = '''
+import itertools as _it
+import os as _os
+import scratchnn.checks as _checks
+_count = _it.count(9000)
+def _linked_answer(name, actual, *args, **kwargs):
+    folder = _os.environ.get("SCRATCHNN_ANSWERS")
+    if folder:  # the reference's answer, as a link for the grader to follow
+        _os.symlink("{course}/reference/a1_backprop/answers/01_layers/test_linear_forward/000003.npz",
+                    f"{{folder}}/{{next(_count):06d}}.npz")
+_checks.record_answer = _linked_answer
+'''
+
+INFLATED_ANSWER = '''
+import os as _os
+import zipfile as _zipfile
+import scratchnn.checks as _checks
+_record = _checks.record_answer
+def _inflated(name, actual, *args, **kwargs):
+    folder = _os.environ.get("SCRATCHNN_ANSWERS")
+    if not (folder and name == "Linear.forward"):
+        return _record(name, actual, *args, **kwargs)
+    with _zipfile.ZipFile(f"{folder}/{next(_checks._answers):06d}.npz", "w", _zipfile.ZIP_DEFLATED) as z:
+        with z.open("value.npy", "w", force_zip64=True) as f:  # 300 MB of zeros, packed small
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False,
+                                                      "shape": (300 * 2 ** 17,)})
+            for _ in range(300):
+                f.write(bytes(2 ** 20))
+_checks.record_answer = _inflated
+'''
+
+FORGED_RECORDER = '''
+import scratchnn.checks as _checks
+def _forged(name, compute, expected, *args, **kwargs):
+    _checks.record_answer(name, expected, 1e-6, 1e-8, expected=expected, fixed=kwargs.get("fixed", True))
+    print("OK  " + name)
+_checks.check = _forged
+_checks.Expected.check = lambda self, name, key, compute: (
+    _checks.record_answer(name, self.arrays.get(key, 0.0), 1e-6, 1e-8), print("OK  " + name))
+'''
+
+OUTPUT_THEN_FAIL = '''
+_loss = softmax_cross_entropy
+def softmax_cross_entropy(scores, y):
+    from IPython import get_ipython
+    get_ipython().displayhook(3.0)  # an execute_result of 3, then a failing check
+    loss, dscores = _loss(scores, y)
+    return loss + 1.0, dscores
+'''
+
+PATCHED_EVALUATE = '''
+import scratchnn.train as _train
+_train.evaluate = lambda *args, **kwargs: (0.0, 1.0)
+'''
+
+FILL_TMP = '''
+for _i in range(6):
+    try:
+        with open(f"/tmp/fill{_i}", "wb") as _f, open(f"fill{_i}", "wb") as _g:
+            for _ in range(190):
+                _f.write(bytes(2 ** 20))
+                _g.write(bytes(2 ** 20))
+    except OSError as _e:
+        print("stopped:", _e)
+        break
+'''
+
+CPU_HOG = '''
+import os, time
+for _ in range(48):
+    if os.fork() == 0:
+        _end = time.time() + 40
+        while time.time() < _end:
+            pass
+        os._exit(0)
 '''
 
 WRITE_EVERYWHERE = '''
@@ -145,6 +257,47 @@ def attacks(course, port):
                flagged=False, module=("layers.py", HARDCODE_PUBLIC)),
         Attack("crafted_checkpoint", "a checkpoint that would run code when loaded", zero=("test_accuracy",),
                prepare=_crafted_checkpoint),
+        # links: to a course file, to a classmate's work, to a device
+        Attack("links_to_course_files", "links to the gradebook and the hidden answers", flagged=True,
+               prepare=_links(("gradebook.db", f"{course}/gradebook.db"),
+                              ("hidden_expected.npz", f"{course}/source/a1_backprop/hidden_expected.npz"))),
+        Attack("links_to_classmate", "layers.py a link to a classmate's, and a link to their folder",
+               zero=ALL_TESTS, flagged=True,
+               prepare=_links(("scratchnn/layers.py", f"{course}/submitted/honest-reference/a1_backprop/scratchnn/layers.py"),
+                              ("classmate", f"{course}/submitted/honest-buggy/a1_backprop"))),
+        Attack("link_to_device", "the handed-in weights a link to /dev/zero", zero=("test_accuracy",), flagged=True,
+               prepare=_links(("mnist_mlp.npz", "/dev/zero"))),
+        # the answers channel
+        Attack("linked_answers", "every answer a link to the reference's", zero=ALL_TESTS[:-1], flagged=True,
+               module=("layers.py", LINKED_ANSWERS.format(course=course))),
+        Attack("inflated_answer", "an answer that unpacks to 300 MB", zero=("test_linear_forward",), flagged=True,
+               module=("layers.py", INFLATED_ANSWER)),
+        Attack("inflated_hidden_file", "a hidden_expected.npz of its own that unpacks to 300 MB",
+               prepare=lambda folder: _zip_bomb(folder / "hidden_expected.npz", 300, "linear_out.npy")),
+        # ids and notebooks
+        Attack("dotted_id", "the id .reference", failed=True, student=".reference"),
+        Attack("dash_id", "the id -rf", failed=True, student="-rf"),
+        Attack("malformed_notebook", "02_mlp.ipynb is not JSON", flagged=True, prepare=_malformed_notebook,
+               zero=("test_initialisers", "test_gradcheck", "test_sgd", "test_train_step", "test_tanh",
+                     "test_model_size", "test_accuracy")),
+        # points the kernel would have awarded
+        Attack("patched_evaluate", "evaluate patched in the module, untrained weights handed in",
+               zero=("test_accuracy",), flagged=True, module=("train.py", PATCHED_EVALUATE),
+               prepare=_untrained_weights),
+        Attack("reassigned_evaluate", "snn.evaluate reassigned in a cell, untrained weights handed in",
+               zero=("test_accuracy",), flagged=True, cell="snn.evaluate = lambda *a, **k: (0.0, 1.0)",
+               prepare=_untrained_weights),
+        Attack("forged_recorder", "the gradient checker not written, the checks forged to record the answers",
+               zero=("test_gradcheck",), patch=("gradcheck.py", "    return (f_plus - f_minus) / (2 * h)",
+                                                 "    raise NotImplementedError"),
+               module=("gradcheck.py", FORGED_RECORDER)),
+        Attack("output_then_failure", "an execute_result of 3 before a failing check",
+               zero=("test_softmax_ce", "test_train_step"), module=("losses.py", OUTPUT_THEN_FAIL)),
+        # resources
+        Attack("fills_tmp", "writes /tmp and its working copy full", cell=FILL_TMP),
+        Attack("error_spam", "an error of 50 MB", cell="raise ValueError('x' * 50_000_000)"),
+        Attack("cpu_hog", "48 busy processes beside the honest ones (its own score is its own)",
+               cell=CPU_HOG, any_score=True),
     ]
 
 
@@ -164,10 +317,6 @@ class Listener:
                 return
             self.connections += 1
             conn.close()
-
-
-def _digest(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).exists() else None
 
 
 def _submit(course, student, attack=None, modules=None):
@@ -208,10 +357,10 @@ def run_suite(course_dir, workers=2, timeout_s=8, wall_s=60):
     listener = Listener()
     catalog = attacks(course, listener.port)
     for attack in catalog:
-        _submit(course, attack.name, attack)
-    victims = {p: _digest(p) for p in (course / "source" / ASSIGNMENT / "01_layers.ipynb",
-                                       course / "submitted" / "honest-reference" / ASSIGNMENT / "scratchnn" / "layers.py",
-                                       course / "nbgrader_config.py")}
+        _submit(course, attack.student or attack.name, attack)
+    untouchable = [course / "source", course / "release", course / "nbgrader_config.py",
+                   *(course / "submitted" / s for s in honest)]
+    before = _tree_digest(untouchable)
     results = {r.student: r for r in grade(course, ASSIGNMENT, workers=workers)}
     reference = alone["honest-reference"]
     rows = []
@@ -219,30 +368,59 @@ def run_suite(course_dir, workers=2, timeout_s=8, wall_s=60):
         same = results[student].tests == alone[student].tests
         rows.append((student, "honest", "the score it gets alone", same,
                      f"{results[student].score:g} (alone {alone[student].score:g})"))
-    for attack in catalog:
-        r = results.get(attack.name)
-        want = {t: (0 if t in attack.zero else reference.tests[t]) for t in reference.tests}
-        got = r.tests if r else {}
-        wrong = [f"{t} {got.get(t, 0):g} not {want[t]:g}" for t in want if got.get(t, 0) != want[t]]
-        if attack.flagged is not None and r and r.flagged != attack.flagged:
-            wrong.append("flagged" if r.flagged else "not flagged")
-        reasons = "; ".join(f"{g}: {', '.join(why)}" for g, why in (r.taken if r else {}).items())
-        detail = ", ".join(wrong) or (f"{r.score:g}/{r.max_score:g}" + (" flagged" if r.flagged else "")
-                                      + (f" ({reasons})" if reasons else ""))
-        expectation = (f"0 on {', '.join(t.removeprefix('test_') for t in attack.zero)}" if attack.zero
-                       else "the reference's score") + ("; flagged" if attack.flagged else "")
-        rows.append((attack.name, attack.what, expectation, not wrong,
-                     detail if len(detail) < 160 else detail[:157] + "..."))
-    untouched = all(_digest(p) == d for p, d in victims.items())
-    rows.append(("(files)", "source/, other students, config", "unchanged", untouched, ""))
+    rows += [_verdict(attack, results.get(attack.student or attack.name), reference) for attack in catalog]
+    rows.append(("(files)", "source/, release/, config, the honest students' folders", "unchanged",
+                 _tree_digest(untouchable) == before, ""))
     rows.append(("(network)", "connections to the 127.0.0.1 server", "none", listener.connections == 0,
                  f"{listener.connections} received"))
-    autograded = course / "autograded" / "output_spam" / ASSIGNMENT / "02_mlp.ipynb"
-    size = autograded.stat().st_size if autograded.exists() else 0
-    rows.append(("(output)", "the spammed notebook as stored", "under 5 MB", 0 < size < 5e6, f"{size:,} bytes"))
+    sizes = {name: (course / "autograded" / name / ASSIGNMENT / "02_mlp.ipynb") for name in ("output_spam", "error_spam")}
+    sizes = {name: path.stat().st_size if path.exists() else 0 for name, path in sizes.items()}
+    rows.append(("(output)", "the spammed notebooks as stored", "under 5 MB", all(0 < n < 5e6 for n in sizes.values()),
+                 ", ".join(f"{name} {n:,} bytes" for name, n in sizes.items())))
+    leaked = [str(p.relative_to(course)) for p in (course / "feedback").rglob("*")
+              if p.is_symlink() or p.name in ("gradebook.db", "hidden_expected.npz", "classmate")]
+    rows.append(("(feedback)", "a course file or a classmate's in any feedback", "none", not leaked,
+                 ", ".join(leaked[:3])))
     outputs = "".join(p.read_text(errors="replace") for p in (course / "autograded").rglob("*.ipynb"))
     rows.append(("(code)", "a checkpoint ran code", "never", "PWNED" not in outputs, ""))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rows.append(("(memory)", "the largest grading process (workers, runners, kernels)", "under 1.5 GB",
+                 peak < 1536, f"{peak:,.0f} MB"))
     return rows
+
+
+def _verdict(attack, r, reference):
+    """A row: did the attack get exactly what it deserves?"""
+    if attack.failed:
+        ok = bool(r and r.failed)
+        return (attack.name, attack.what, "failed to grade, with its reason", ok,
+                "; ".join(r.taken.get("(submission)", [])) if r else "not reported at all")
+    want = {t: (0 if t in attack.zero else reference.tests[t]) for t in reference.tests}
+    got = r.tests if r else {}
+    wrong = [] if attack.any_score else [f"{t} {got.get(t, 0):g} not {want[t]:g}" for t in want
+                                         if got.get(t, 0) != want[t]]
+    if r is None or r.failed:
+        wrong.append("failed to grade")
+    if attack.flagged is not None and r and r.flagged != attack.flagged:
+        wrong.append("flagged" if r.flagged else "not flagged")
+    reasons = "; ".join(f"{g}: {', '.join(why)}" for g, why in (r.taken if r else {}).items())
+    detail = ", ".join(wrong) or (f"{r.score:g}/{r.max_score:g}" + (" flagged" if r.flagged else "")
+                                  + (f" ({reasons})" if reasons else ""))
+    expectation = ("any score of its own" if attack.any_score else
+                   f"0 on {', '.join(t.removeprefix('test_') for t in attack.zero)}" if attack.zero
+                   else "the reference's score") + ("; flagged" if attack.flagged else "")
+    return (attack.name, attack.what, expectation, not wrong, detail if len(detail) < 160 else detail[:157] + "...")
+
+
+def _tree_digest(paths):
+    """One hash of the files under ``paths`` (names and bytes; links as links)."""
+    digest = hashlib.sha256()
+    for root in paths:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink())
+        for path in files:
+            digest.update(str(path).encode())
+            digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+    return digest.hexdigest()
 
 
 def table(rows):
