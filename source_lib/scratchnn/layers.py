@@ -6,8 +6,9 @@ The contract every layer keeps:
 * ``forward(x)`` returns the output and caches what ``backward`` needs;
 * ``backward(dout)`` returns ``dx`` (same shape as ``x``) and fills
   ``self.grads[k]`` for every ``self.params[k]``;
-* ``params`` and ``grads`` are dicts with the same keys (``"W"``, ``"b"``);
-  a :class:`~scratchnn.model.Sequential` prefixes them with the layer's name.
+* ``params`` and ``grads`` are dicts with the same keys (``"W"`` for weights,
+  ``"b"`` for biases); a :class:`~scratchnn.model.Sequential` prefixes them with
+  the layer's name (``"fc1.W"``).
 
 Shapes: ``N`` is the batch size, ``D`` the number of input features and ``M``
 the number of output features.
@@ -16,6 +17,12 @@ import numpy as np
 
 from . import init as initializers
 from ._checks import check_ndim
+
+
+def is_weight(name):
+    """Whether the parameter ``name`` (``"W"``, ``"fc1.W"``, ``"fc1.b"``) is a weight
+    rather than a bias: weights are what L2 regularisation and weight decay shrink."""
+    return name.rsplit(".", 1)[-1] == "W"
 
 
 class Layer:

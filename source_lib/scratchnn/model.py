@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation
+from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation, is_weight
 
 CHECKPOINT_FORMAT = 1
 
@@ -66,7 +66,7 @@ class Sequential:
 
     def weights(self):
         """The weight matrices only (no biases): what L2 regularisation penalises."""
-        return {k: v for k, v in self.params.items() if k.endswith(".W")}
+        return {k: v for k, v in self.params.items() if is_weight(k)}
 
     def num_params(self):
         """Number of scalar parameters, biases included."""
