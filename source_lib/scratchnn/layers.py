@@ -13,6 +13,8 @@ The contract every layer keeps:
 Shapes: ``N`` is the batch size, ``D`` the number of input features and ``M``
 the number of output features.
 """
+import inspect
+
 import numpy as np
 
 from . import init as initializers
@@ -120,26 +122,27 @@ class ReLU(Layer):
 
 
 class LeakyReLU(Layer):
-    """``x`` where positive, ``negative_slope * x`` elsewhere; any shape."""
+    """``x`` where positive, ``alpha * x`` elsewhere (``alpha``: the slope of the
+    negative side); any shape."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, alpha=0.01):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.alpha = alpha
 
     def forward(self, x):
         ### BEGIN SOLUTION
         self.cache = x > 0
-        return np.where(self.cache, x, self.negative_slope * x)
+        return np.where(self.cache, x, self.alpha * x)
         ### END SOLUTION
 
     def backward(self, dout):
         positive = self._cached()
         ### BEGIN SOLUTION
-        return np.where(positive, dout, self.negative_slope * dout)
+        return np.where(positive, dout, self.alpha * dout)
         ### END SOLUTION
 
     def __repr__(self):
-        return f"LeakyReLU(negative_slope={self.negative_slope})"
+        return f"LeakyReLU(alpha={self.alpha})"
 
 
 def sigmoid(x):
@@ -209,27 +212,26 @@ class ELU(Layer):
 
 
 class SELU(ELU):
-    """Self-normalising ELU: ``scale * elu(x, alpha)`` with the constants of
-    Klambauer et al. (2017); any shape."""
+    """Self-normalising ELU: ``scale * elu(x, alpha)``; any shape. The defaults are
+    the constants of Klambauer et al. (2017), for which inputs of mean 0 and
+    variance 1 give outputs of mean 0 and variance 1."""
 
-    ALPHA = 1.6732632423543772
-    SCALE = 1.0507009873554805
-
-    def __init__(self):
-        super().__init__(alpha=self.ALPHA)
+    def __init__(self, alpha=1.6732632423543772, scale=1.0507009873554805):
+        super().__init__(alpha)
+        self.scale = scale
 
     def forward(self, x):
         ### BEGIN SOLUTION
-        return self.SCALE * super().forward(x)
+        return self.scale * super().forward(x)
         ### END SOLUTION
 
     def backward(self, dout):
         ### BEGIN SOLUTION
-        return super().backward(self.SCALE * dout)
+        return super().backward(self.scale * dout)
         ### END SOLUTION
 
     def __repr__(self):
-        return "SELU()"
+        return f"SELU(alpha={self.alpha}, scale={self.scale})"
 
 
 class Dropout(Layer):
@@ -281,10 +283,17 @@ ACTIVATIONS = {
 }
 
 
-def activation(name):
-    """A new activation layer from its name, e.g. ``activation("relu")``."""
+def activation(name, **params):
+    """A new activation layer from its name and parameters, e.g.
+    ``activation("relu")``, ``activation("leaky_relu", alpha=0.1)``."""
     try:
-        return ACTIVATIONS[name.lower()]()
+        cls = ACTIVATIONS[name.lower()]
     except KeyError:
         raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}") from None
+    accepted = list(inspect.signature(cls).parameters)
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        takes = f"takes {', '.join(accepted)}" if accepted else "takes no parameters"
+        raise TypeError(f"activation {name!r} ({cls.__name__}) {takes}, not {', '.join(unknown)}")
+    return cls(**params)
 

@@ -129,13 +129,15 @@ class Sequential:
         return f"Sequential(\n{body}\n)"
 
 
-def mlp(sizes, activation_name="relu", init="glorot_uniform", drop_prob=0.0, seed=0,
-        dtype=np.float64):
+def mlp(sizes, activation_name="relu", activation_params=None, init="glorot_uniform",
+        drop_prob=0.0, seed=0, dtype=np.float64):
     """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
 
     ``mlp([784, 512, 512, 10])`` is Linear-ReLU-Linear-ReLU-Linear, with
-    dropout after each activation when ``drop_prob > 0``. All randomness comes
-    from one generator seeded by ``seed``.
+    dropout after each activation when ``drop_prob > 0``. Every activation is
+    ``activation(activation_name, **activation_params)``, e.g.
+    ``activation_name="leaky_relu", activation_params={"alpha": 0.1}``. All
+    randomness comes from one generator seeded by ``seed``.
     """
     if len(sizes) < 2:
         raise ValueError(f"an MLP needs at least input and output sizes, got {sizes}")
@@ -144,7 +146,7 @@ def mlp(sizes, activation_name="relu", init="glorot_uniform", drop_prob=0.0, see
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
-            layers.append(activation(activation_name))
+            layers.append(activation(activation_name, **(activation_params or {})))
             if drop_prob:
                 layers.append(Dropout(drop_prob, rng=rng))
     return Sequential(layers)

@@ -5,7 +5,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .layers import ACTIVATIONS, Linear
+from .layers import Linear, activation
 from .losses import softmax_cross_entropy
 
 
@@ -90,7 +90,7 @@ def activation_functions(names=("sigmoid", "tanh", "relu", "leaky_relu", "elu", 
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
-        layer = ACTIVATIONS[name]()
+        layer = activation(name)
         y = layer.forward(x)
         ax.plot(x, y, label="f(x)")
         ax.plot(x, layer.backward(np.ones_like(x)), "--", label="f'(x)")
