@@ -99,3 +99,15 @@ def test_first_layer_skips_its_input_gradient():
     model.forward(np.ones((2, 4)))
     assert model.backward(np.ones((2, 2))) is None
     assert model.grads["fc1.W"].shape == (4, 3)
+
+
+def test_sequential_leaves_the_layers_it_is_given_as_they_were():
+    fc = snn.Linear(4, 3, rng=0)
+    attributes = {k: v for k, v in vars(fc).items() if not isinstance(v, dict)}
+    model = snn.Sequential([fc, snn.ReLU(), snn.Linear(3, 2, rng=1)])
+    assert {k: v for k, v in vars(fc).items() if not isinstance(v, dict)} == attributes
+    x, dout = np.ones((2, 4)), np.ones((2, 3))
+    model.forward(x)
+    assert model.backward(np.ones((2, 2))) is None   # in the model, dx of the input is skipped
+    fc.forward(x)
+    np.testing.assert_allclose(fc.backward(dout), dout @ fc.params["W"].T)  # on its own, computed

@@ -73,8 +73,6 @@ class Linear(Layer):
             init, (self.in_features, self.out_features), rng=rng, dtype=dtype)
         self.params["b"] = np.zeros(self.out_features, dtype=dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        # The first layer of a network never needs dx: the model switches it off.
-        self.needs_input_grad = True
 
     def forward(self, x):
         """x: (N, d1, ..., dk) with d1*...*dk == D  ->  out: (N, M)."""
@@ -90,13 +88,15 @@ class Linear(Layer):
         return x2d @ self.params["W"] + self.params["b"]
         ### END SOLUTION
 
-    def backward(self, dout):
-        """dout: (N, M)  ->  dx: same shape as the forward input; fills dW, db."""
+    def backward(self, dout, input_grad=True):
+        """dout: (N, M)  ->  dx: same shape as the forward input; fills dW, db.
+        With ``input_grad=False`` (how a model calls its first layer, whose dx
+        nothing uses), returns None without computing dx."""
         x2d, x_shape = self._cached()
         ### BEGIN SOLUTION
         self.grads["W"] = x2d.T @ dout
         self.grads["b"] = dout.sum(axis=0)
-        if not self.needs_input_grad:
+        if not input_grad:
             return None
         return (dout @ self.params["W"].T).reshape(x_shape)
         ### END SOLUTION

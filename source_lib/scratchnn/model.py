@@ -32,10 +32,6 @@ class Sequential:
             if name in self.layers or "." in name:
                 raise ValueError(f"layer names must be unique and contain no '.', got {name!r}")
             self.layers[name] = layer
-        # The first Linear's dx is never used: skipping it saves a matmul.
-        first = next(iter(self.layers.values()), None)
-        if isinstance(first, Linear):
-            first.needs_input_grad = False
         self.training = True
 
     # -- computation ----------------------------------------------------
@@ -48,8 +44,12 @@ class Sequential:
     __call__ = forward
 
     def backward(self, dout):
-        """dout: gradient of the loss w.r.t. the output; fills every layer's grads."""
-        for layer in reversed(self.layers.values()):
+        """dout: gradient of the loss w.r.t. the output; fills every layer's grads.
+        Returns the gradient w.r.t. the input, or None if the first layer is a
+        Linear: nothing uses it there, and skipping it saves a matmul as large as dW's."""
+        for i, layer in reversed(list(enumerate(self.layers.values()))):
+            if i == 0 and isinstance(layer, Linear):
+                return layer.backward(dout, input_grad=False)
             dout = layer.backward(dout)
         return dout
 

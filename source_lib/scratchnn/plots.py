@@ -5,7 +5,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .layers import Linear, activation
+from .layers import activation
 from .losses import softmax_cross_entropy
 
 
@@ -200,12 +200,7 @@ def layer_statistics(model, X, y=None, seed=0):
         _, dout = softmax_cross_entropy(x, y)
         for entry, layer in zip(reversed(stats), reversed(list(model.layers.values()))):
             entry["grad_std"] = float(dout.std())  # gradient w.r.t. this layer's output
-            if isinstance(layer, Linear):
-                layer.needs_input_grad, keep = True, layer.needs_input_grad
-                dout = layer.backward(dout)
-                layer.needs_input_grad = keep
-            else:
-                dout = layer.backward(dout)
+            dout = layer.backward(dout)
     finally:
         model.train(was_training)
     return stats
