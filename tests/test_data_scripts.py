@@ -232,12 +232,18 @@ def test_interrupted_run_leaves_no_cache_and_resumes(server, tmp_path, monkeypat
     serve_idx(server, payloads)
     from data_scripts import download
 
-    class InterruptedBar(download.tqdm):
+    class InterruptedBar:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
         def update(self, n=1):  # Ctrl-C right after the first chunk is written
             raise KeyboardInterrupt
 
     monkeypatch.setattr(download, "CHUNK", 4096)
-    monkeypatch.setattr(download, "tqdm", InterruptedBar)
+    monkeypatch.setattr(download, "_progress_bar", lambda show, **kwargs: InterruptedBar())
     with pytest.raises(KeyboardInterrupt):
         data_scripts.fetch(spec, cache_dir=tmp_path, mirrors=[server.url + "/good/"])
     assert not data_scripts.cache_path("tiny", tmp_path).exists()
