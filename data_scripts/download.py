@@ -11,7 +11,7 @@ import urllib.request
 from http.client import HTTPException
 from pathlib import Path
 
-from .errors import OFFLINE_HINT, DataError, DownloadError
+from .errors import OFFLINE_HINT, RETRY_HINT, DataError, DownloadError
 
 CHUNK = 1 << 16
 ATTEMPTS_PER_MIRROR = 3
@@ -76,12 +76,12 @@ def fetch_from_mirrors(filename, mirrors, part, accept, progress=None):
                         f"the disk is full while writing {part}; free some space or choose "
                         f"another cache folder with SCRATCHNN_DATA_DIR") from None
                 raise
-            except DataError as exc:  # rejected by accept(): wrong checksum or format
+            except DataError as exc:  # rejected by accept(): damaged, wrong checksum or format
                 failures.append(f"{url}: {exc}")
                 _remove(part)
                 break
     raise DownloadError(f"could not get {filename} from any mirror:\n  " + "\n  ".join(failures)
-                        + "\n" + OFFLINE_HINT)
+                        + "\n" + RETRY_HINT + "\n" + OFFLINE_HINT)
 
 
 def _remove(path):
