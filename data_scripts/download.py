@@ -92,7 +92,9 @@ def _remove(path):
 
 
 def _show_progress():
-    return sys.stdout.isatty() and not os.environ.get("CI") and importlib.util.find_spec("tqdm") is not None
+    """A bar in a terminal if tqdm is installed, never under CI."""
+    return (sys.stdout.isatty() and not os.environ.get("CI")
+            and importlib.util.find_spec("tqdm") is not None)
 
 
 def _progress_bar(show, **kwargs):

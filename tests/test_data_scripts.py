@@ -383,7 +383,8 @@ def test_cli_mirrors_are_tried_in_the_order_given_before_the_built_in_ones(serve
     spec, payloads, arrays = small_idx_dataset()
     serve_idx(server, payloads, "/second/")
     serve_idx(server, payloads, "/builtin/")
-    monkeypatch.setitem(data_scripts.DATASETS, "tiny", dataclasses.replace(spec, mirrors=(server.url + "/builtin/",)))
+    builtin = dataclasses.replace(spec, mirrors=(server.url + "/builtin/",))
+    monkeypatch.setitem(data_scripts.DATASETS, "tiny", builtin)
     argv = ["fetch", "tiny", "--mirror", server.url + "/first/", "--mirror", server.url + "/second/",
             "--cache-dir", str(tmp_path)]
     assert cli.main(argv) == 0
@@ -399,10 +400,17 @@ def test_cli_mirrors_are_tried_in_the_order_given_before_the_built_in_ones(serve
 def test_cli_falls_back_on_the_built_in_mirrors(server, tmp_path, monkeypatch):
     spec, payloads, _ = small_idx_dataset()
     serve_idx(server, payloads, "/builtin/")
-    monkeypatch.setitem(data_scripts.DATASETS, "tiny", dataclasses.replace(spec, mirrors=(server.url + "/builtin/",)))
+    builtin = dataclasses.replace(spec, mirrors=(server.url + "/builtin/",))
+    monkeypatch.setitem(data_scripts.DATASETS, "tiny", builtin)
     assert cli.main(["fetch", "tiny", "--mirror", server.url + "/dead", "--cache-dir", str(tmp_path)]) == 0
     assert [path for path, _ in server.requests][:2] == ["/dead/train-images-idx3-ubyte.gz",
                                                          "/builtin/train-images-idx3-ubyte.gz"]
+
+
+def test_cli_takes_a_folder_or_mirrors_not_both(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fetch", "mnist", "--from", str(tmp_path), "--mirror", "http://127.0.0.1:9/"])
+    assert "--mirror: not allowed with argument --from" in capsys.readouterr().err
 
 
 def test_from_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
