@@ -13,6 +13,10 @@ from .errors import DataError, FormatError
 def build(spec, source_dir=None, download_dir=None, mirrors=None, progress=None):
     """The arrays of ``spec`` as a dict (keys of the cache, ``meta`` a dict)."""
     mirrors = tuple(mirrors) if mirrors is not None else spec.mirrors
+    if source_dir and not Path(source_dir).is_dir():
+        state = "is not a folder" if Path(source_dir).exists() else "does not exist"
+        raise DataError(f"{source_dir} {state}: --from (or SCRATCHNN_DATA_FROM) takes a folder "
+                        f"holding the dataset's standard files")
     if spec.kind == "idx":
         arrays = _build_idx(spec, source_dir, download_dir, mirrors, progress)
     else:
@@ -41,7 +45,7 @@ def _local_payload(folder, f):
     """The verified payload of ``f`` from ``folder`` (gzipped or not)."""
     for candidate in (folder / (f.name + ".gz"), folder / f.name):
         if candidate.exists():
-            payload = formats.decompress(candidate.read_bytes())
+            payload = _read_local(candidate, formats.decompress)
             formats.verify(payload, f, candidate)
             return payload
     raise DataError(f"{folder} has neither {f.name}.gz nor {f.name}: put the dataset's "
@@ -54,8 +58,8 @@ def _downloaded_payload(f, filename, download_dir, mirrors, progress):
     payloads = {}
 
     def accept(path):
-        payload = formats.decompress(path.read_bytes())
-        formats.verify(payload, f, path.name)
+        payload = formats.decompress(path.read_bytes(), filename)
+        formats.verify(payload, f, filename)
         payloads["ok"] = payload
 
     fetch_from_mirrors(filename, mirrors, part, accept, progress)
@@ -72,7 +76,7 @@ def _build_cifar(spec, source_dir, download_dir, mirrors, progress):
         found = {}
 
         def accept(path):
-            found.update(_cifar_members_from_tar(path.read_bytes(), spec))
+            found.update(_cifar_members_from_tar(path.read_bytes(), spec, spec.archive))
 
         fetch_from_mirrors(spec.archive, mirrors, part, accept, progress)
         part.unlink()
@@ -86,27 +90,37 @@ def _build_cifar(spec, source_dir, download_dir, mirrors, progress):
             "x_test": np.concatenate([x for x, _ in test]), "y_test": np.concatenate([y for _, y in test])}
 
 
-def _cifar_members_from_tar(raw, spec):
-    """``{file name: bytes}`` of the batch files inside the archive."""
+def _cifar_members_from_tar(raw, spec, origin):
+    """``{file name: bytes}`` of the batch files inside the archive ``origin``."""
     wanted = {f.name for f in spec.files}
     try:
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:*") as tar:
             members = {Path(m.name).name: tar.extractfile(m).read()
                        for m in tar.getmembers() if m.isfile() and Path(m.name).name in wanted}
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise FormatError(f"{spec.archive} is not a readable tar.gz ({exc})") from None
+    except (tarfile.TarError, OSError, *formats.DAMAGED_GZIP) as exc:
+        raise FormatError(f"{origin} is damaged, not a readable tar.gz ({exc})") from None
     missing = wanted - members.keys()
     if missing:
-        raise FormatError(f"{spec.archive} lacks {sorted(missing)}")
+        raise FormatError(f"{origin} lacks {sorted(missing)}")
     return members
 
 
 def _cifar_members_from_folder(folder, spec):
     """Batches from ``folder``: the archive, an extracted ``cifar-10-batches-py/``, or the files."""
     if (folder / spec.archive).exists():
-        return _cifar_members_from_tar((folder / spec.archive).read_bytes(), spec)
+        return _read_local(folder / spec.archive, lambda raw, path: _cifar_members_from_tar(raw, spec, path))
     for candidate in (folder / "cifar-10-batches-py", folder):
         if all((candidate / f.name).exists() for f in spec.files):
             return {f.name: (candidate / f.name).read_bytes() for f in spec.files}
     raise DataError(f"{folder} holds neither {spec.archive} nor the batch files "
                     f"({', '.join(f.name for f in spec.files)})")
+
+
+def _read_local(path, read):
+    """``read(raw, path)`` of a file from the ``--from`` folder; if it is damaged,
+    the error says what to do about it."""
+    try:
+        return read(path.read_bytes(), path)
+    except FormatError as exc:
+        raise FormatError(f"{exc}: delete it and put a good copy there, or fetch without "
+                          f"--from to download it") from None

@@ -5,6 +5,7 @@ import sys
 from . import DATASETS, fetch, is_cached
 from .cache import cache_path
 from .errors import DataError
+from .sources import get_spec
 
 
 def main(argv=None):
@@ -12,8 +13,12 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     get = sub.add_parser("fetch", help="download (or copy) and cache datasets")
     get.add_argument("names", nargs="+", choices=sorted(DATASETS))
-    get.add_argument("--from", dest="source_dir", metavar="DIR",
-                     help="a folder of the standard files instead of the internet")
+    where = get.add_mutually_exclusive_group()
+    where.add_argument("--from", dest="source_dir", metavar="DIR",
+                       help="a folder of the standard files instead of the internet")
+    where.add_argument("--mirror", dest="mirrors", metavar="URL", action="append", default=[],
+                       help="a base URL to download from before the built-in mirrors "
+                            "(repeatable: tried in the order given)")
     get.add_argument("--cache-dir", metavar="DIR", help="where the cache goes")
     get.add_argument("--force", action="store_true", help="rebuild even if cached")
     listing = sub.add_parser("list", help="which datasets are cached, and where")
@@ -24,7 +29,8 @@ def main(argv=None):
     try:
         if args.command == "fetch":
             for name in args.names:
-                print(f"{name}: {fetch(name, args.source_dir, args.cache_dir, force=args.force)}")
+                mirrors = list(dict.fromkeys([*args.mirrors, *get_spec(name).mirrors]))
+                print(f"{name}: {fetch(name, args.source_dir, args.cache_dir, mirrors, force=args.force)}")
         elif args.command == "list":
             for name in sorted(DATASETS):
                 state = "cached" if is_cached(name, args.cache_dir) else "not cached"

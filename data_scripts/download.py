@@ -1,7 +1,9 @@
 """Streaming HTTP downloads that survive a dropped connection: bytes go to a
 ``.part`` file, a broken transfer resumes with a Range request, and mirrors are
 tried in order."""
+import contextlib
 import errno
+import importlib.util
 import os
 import sys
 import urllib.error
@@ -9,9 +11,7 @@ import urllib.request
 from http.client import HTTPException
 from pathlib import Path
 
-from tqdm import tqdm
-
-from .errors import OFFLINE_HINT, DataError, DownloadError
+from .errors import OFFLINE_HINT, RETRY_HINT, DataError, DownloadError
 
 CHUNK = 1 << 16
 ATTEMPTS_PER_MIRROR = 3
@@ -39,9 +39,8 @@ def download(url, part, progress=None):
         total = response.headers.get("Content-Length")
         total = int(total) + have if total is not None else None
         show = _show_progress() if progress is None else progress
-        with open(part, "ab" if have else "wb") as f, tqdm(
-                total=total, initial=have, unit="B", unit_scale=True, desc=Path(url).name,
-                disable=not show, file=sys.stdout, leave=False) as bar:
+        with open(part, "ab" if have else "wb") as f, _progress_bar(
+                show, total=total, initial=have, unit="B", unit_scale=True, desc=Path(url).name) as bar:
             while chunk := response.read(CHUNK):
                 f.write(chunk)
                 bar.update(len(chunk))
@@ -77,12 +76,12 @@ def fetch_from_mirrors(filename, mirrors, part, accept, progress=None):
                         f"the disk is full while writing {part}; free some space or choose "
                         f"another cache folder with SCRATCHNN_DATA_DIR") from None
                 raise
-            except DataError as exc:  # rejected by accept(): wrong checksum or format
+            except DataError as exc:  # rejected by accept(): damaged, wrong checksum or format
                 failures.append(f"{url}: {exc}")
                 _remove(part)
                 break
     raise DownloadError(f"could not get {filename} from any mirror:\n  " + "\n  ".join(failures)
-                        + "\n" + OFFLINE_HINT)
+                        + "\n" + RETRY_HINT + "\n" + OFFLINE_HINT)
 
 
 def _remove(path):
@@ -93,4 +92,21 @@ def _remove(path):
 
 
 def _show_progress():
-    return sys.stdout.isatty() and not os.environ.get("CI")
+    """A bar in a terminal if tqdm is installed, never under CI."""
+    return (sys.stdout.isatty() and not os.environ.get("CI")
+            and importlib.util.find_spec("tqdm") is not None)
+
+
+def _progress_bar(show, **kwargs):
+    """A tqdm bar on stdout, or a silent stand-in: tqdm is imported only to be shown."""
+    if not show:
+        return contextlib.nullcontext(_NoBar())
+    from tqdm import tqdm
+    return tqdm(file=sys.stdout, leave=False, **kwargs)
+
+
+class _NoBar:
+    """The part of a tqdm bar that ``download`` uses, doing nothing."""
+
+    def update(self, n=1):
+        pass

@@ -1,5 +1,9 @@
 """What can go wrong while getting data; every message says what to do next."""
 
+RETRY_HINT = ("Run the same command again to retry (a damaged or wrong download is deleted, "
+              "never kept), or try another mirror first with "
+              "`python -m data_scripts fetch NAME --mirror URL`.")
+
 OFFLINE_HINT = ("To work offline, copy the dataset's standard files into a folder and use "
                 "`python -m data_scripts fetch NAME --from FOLDER` (or set SCRATCHNN_DATA_FROM); "
                 "the bundled mini MNIST (`scratchnn.data.load_mnist(source='bundled')`) "

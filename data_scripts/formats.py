@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import io
 import pickle
+import zlib
 
 import numpy as np
 
@@ -12,9 +13,19 @@ from .errors import ChecksumError, FormatError
 IDX_MAGIC = {1: 2049, 3: 2051}  # labels, images
 
 
-def decompress(raw):
-    """The payload of gzip bytes, or the bytes themselves if not gzipped."""
-    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+# What gzip raises on damaged data: a bad header or CRC, a truncated stream, bad deflate data.
+DAMAGED_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def decompress(raw, origin):
+    """The payload of gzip bytes, or the bytes themselves if not gzipped; damaged
+    gzip (bad data, truncated) is a :class:`FormatError` naming ``origin``."""
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except DAMAGED_GZIP as exc:
+        raise FormatError(f"{origin} is damaged, not a complete gzip file ({exc})") from None
 
 
 def md5(payload):

@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import io
 import pickle
+import dataclasses
 import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -232,12 +233,18 @@ def test_interrupted_run_leaves_no_cache_and_resumes(server, tmp_path, monkeypat
     serve_idx(server, payloads)
     from data_scripts import download
 
-    class InterruptedBar(download.tqdm):
+    class InterruptedBar:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
         def update(self, n=1):  # Ctrl-C right after the first chunk is written
             raise KeyboardInterrupt
 
     monkeypatch.setattr(download, "CHUNK", 4096)
-    monkeypatch.setattr(download, "tqdm", InterruptedBar)
+    monkeypatch.setattr(download, "_progress_bar", lambda show, **kwargs: InterruptedBar())
     with pytest.raises(KeyboardInterrupt):
         data_scripts.fetch(spec, cache_dir=tmp_path, mirrors=[server.url + "/good/"])
     assert not data_scripts.cache_path("tiny", tmp_path).exists()
@@ -295,6 +302,122 @@ def test_cli_reports_errors_without_traceback(tmp_path, capsys):
     assert cli.main(["fetch", "mnist", "--from", str(tmp_path), "--cache-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error:") and "train-images-idx3-ubyte" in err
+    assert "Traceback" not in err
+
+
+# -- damaged files, chosen mirrors, a missing folder ---------------------------
+# The three ways gzip reports damage: EOFError, zlib.error and BadGzipFile.
+def truncated(gz):
+    return gz[:len(gz) // 2]
+
+
+def bad_deflate_data(gz):
+    return gz[:10] + b"\xff" + gz[11:]  # the first block after the 10-byte header: invalid type
+
+
+def bad_crc(gz):
+    return gz[:-8] + bytes(4) + gz[-4:]  # the trailer: CRC32, then the size
+
+
+DAMAGES = [truncated, bad_deflate_data, bad_crc]
+
+
+def serve_damaged(server, payloads, prefix, damage, name="train-images-idx3-ubyte"):
+    serve_idx(server, payloads, prefix)
+    server.files[prefix + name + ".gz"] = damage(server.files[prefix + name + ".gz"])
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_gzip_from_a_mirror_falls_through_to_the_next(server, tmp_path, damage):
+    spec, payloads, arrays = small_idx_dataset(n_train=200)
+    serve_damaged(server, payloads, "/bad/", damage)
+    serve_idx(server, payloads, "/good/")
+    data = data_scripts.load(spec, cache_dir=tmp_path, mirrors=[server.url + "/bad/", server.url + "/good/"])
+    np.testing.assert_array_equal(data["x_train"], arrays["train-images-idx3-ubyte"])
+    images = [path for path, _ in server.requests if path.endswith("train-images-idx3-ubyte.gz")]
+    assert images == ["/bad/train-images-idx3-ubyte.gz", "/good/train-images-idx3-ubyte.gz"]
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_gzip_on_the_last_mirror_is_named_with_what_to_do(server, tmp_path, damage):
+    spec, payloads, _ = small_idx_dataset(n_train=200)
+    serve_damaged(server, payloads, "/bad/", damage)
+    with pytest.raises(data_scripts.DownloadError) as err:
+        data_scripts.fetch(spec, cache_dir=tmp_path, mirrors=[server.url + "/bad/"])
+    message = str(err.value)
+    assert f"{server.url}/bad/train-images-idx3-ubyte.gz: train-images-idx3-ubyte.gz is damaged, " \
+           f"not a complete gzip file" in message
+    assert "again" in message and "--mirror URL" in message
+    assert not data_scripts.cache_path("tiny", tmp_path).exists()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_gzip_in_the_from_folder_is_named_with_what_to_do(tmp_path, monkeypatch, capsys, damage):
+    spec, payloads, _ = small_idx_dataset(n_train=200)
+    monkeypatch.setitem(data_scripts.DATASETS, "tiny", spec)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for name, payload in payloads.items():
+        (folder / (name + ".gz")).write_bytes(gzip.compress(payload, mtime=0))
+    damaged = folder / "t10k-images-idx3-ubyte.gz"
+    damaged.write_bytes(damage(damaged.read_bytes()))
+    assert cli.main(["fetch", "tiny", "--from", str(folder), "--cache-dir", str(tmp_path / "cache")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {damaged} is damaged, not a complete gzip file (")
+    assert "delete it" in err and "Traceback" not in err
+    assert not (tmp_path / "cache" / "tiny.npz").exists()
+
+
+def test_a_damaged_cifar_archive_in_the_from_folder_is_named(tmp_path):
+    spec, archive, _ = small_cifar_archive()
+    (tmp_path / spec.archive).write_bytes(truncated(archive))
+    with pytest.raises(data_scripts.FormatError) as err:
+        data_scripts.fetch(spec, source_dir=tmp_path, cache_dir=tmp_path / "cache")
+    assert str(err.value).startswith(f"{tmp_path / spec.archive} is damaged, not a readable tar.gz")
+    assert "delete it" in str(err.value)
+
+
+def test_cli_mirrors_are_tried_in_the_order_given_before_the_built_in_ones(server, tmp_path, monkeypatch, capsys):
+    spec, payloads, arrays = small_idx_dataset()
+    serve_idx(server, payloads, "/second/")
+    serve_idx(server, payloads, "/builtin/")
+    builtin = dataclasses.replace(spec, mirrors=(server.url + "/builtin/",))
+    monkeypatch.setitem(data_scripts.DATASETS, "tiny", builtin)
+    argv = ["fetch", "tiny", "--mirror", server.url + "/first/", "--mirror", server.url + "/second/",
+            "--cache-dir", str(tmp_path)]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out == f"tiny: {data_scripts.cache_path('tiny', tmp_path)}\n"
+    assert [path for path, _ in server.requests][:3] == [
+        "/first/train-images-idx3-ubyte.gz", "/second/train-images-idx3-ubyte.gz",
+        "/first/train-labels-idx1-ubyte.gz"]
+    assert not any(path.startswith("/builtin/") for path, _ in server.requests)
+    np.testing.assert_array_equal(data_scripts.load("tiny", cache_dir=tmp_path)["x_test"],
+                                  arrays["t10k-images-idx3-ubyte"])
+
+
+def test_cli_falls_back_on_the_built_in_mirrors(server, tmp_path, monkeypatch):
+    spec, payloads, _ = small_idx_dataset()
+    serve_idx(server, payloads, "/builtin/")
+    builtin = dataclasses.replace(spec, mirrors=(server.url + "/builtin/",))
+    monkeypatch.setitem(data_scripts.DATASETS, "tiny", builtin)
+    assert cli.main(["fetch", "tiny", "--mirror", server.url + "/dead", "--cache-dir", str(tmp_path)]) == 0
+    assert [path for path, _ in server.requests][:2] == ["/dead/train-images-idx3-ubyte.gz",
+                                                         "/builtin/train-images-idx3-ubyte.gz"]
+
+
+def test_cli_takes_a_folder_or_mirrors_not_both(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fetch", "mnist", "--from", str(tmp_path), "--mirror", "http://127.0.0.1:9/"])
+    assert "--mirror: not allowed with argument --from" in capsys.readouterr().err
+
+
+def test_from_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "folder"
+    assert cli.main(["fetch", "mnist", "--from", str(missing), "--cache-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {missing} does not exist: --from")
     assert "Traceback" not in err
 
 

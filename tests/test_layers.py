@@ -140,3 +140,36 @@ def test_cross_entropy_rejects_nan_and_says_where():
 def test_unknown_names():
     with pytest.raises(ValueError, match="unknown activation"):
         snn.activation("swish")
+
+
+def test_selu_takes_alpha_and_scale():
+    x = np.array([1.0, -1.0])
+    np.testing.assert_allclose(snn.SELU(alpha=2.0, scale=3.0).forward(x), [3.0, 3.0 * 2.0 * (math.exp(-1) - 1)])
+    default = snn.SELU()
+    assert (default.alpha, default.scale) == (1.6732632423543772, 1.0507009873554805)
+
+
+def test_leaky_relu_and_elu_name_their_negative_side_alpha():
+    assert snn.LeakyReLU(alpha=0.2).alpha == 0.2 and snn.LeakyReLU().alpha == 0.01
+    assert snn.ELU(alpha=0.5).alpha == 0.5 and snn.ELU().alpha == 1.0
+    with pytest.raises(TypeError):
+        snn.LeakyReLU(negative_slope=0.1)
+
+
+def test_activations_by_name_with_parameters():
+    x = np.array([-1.0, 2.0])
+    np.testing.assert_allclose(snn.activation("leaky_relu", alpha=0.2).forward(x), [-0.2, 2.0])
+    np.testing.assert_allclose(snn.activation("ELU", alpha=0.5).forward(x), [0.5 * (math.exp(-1) - 1), 2.0])
+    selu = snn.activation("selu", alpha=1.0, scale=2.0)
+    assert isinstance(selu, snn.SELU) and (selu.alpha, selu.scale) == (1.0, 2.0)
+    assert isinstance(snn.activation("relu"), snn.ReLU)
+
+
+@pytest.mark.parametrize("name, params, message", [
+    ("leaky_relu", {"negative_slope": 0.1}, r"activation 'leaky_relu' \(LeakyReLU\) takes alpha, not negative_slope"),
+    ("selu", {"lambda_": 1.0}, r"'selu' \(SELU\) takes alpha, scale, not lambda_"),
+    ("relu", {"alpha": 0.1}, r"'relu' \(ReLU\) takes no parameters, not alpha"),
+])
+def test_unknown_activation_parameters_are_a_clear_type_error(name, params, message):
+    with pytest.raises(TypeError, match=message):
+        snn.activation(name, **params)

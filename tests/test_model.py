@@ -14,6 +14,20 @@ def test_parameter_names_and_count_of_the_seed_network():
     assert list(model.layers) == ["fc1", "relu1", "fc2", "relu2", "fc3"]
 
 
+def test_mlp_activation_with_parameters(tmp_path):
+    model = snn.mlp([4, 3, 3, 2], activation_name="leaky_relu", activation_params={"alpha": 0.2})
+    hidden = [l for l in model.layers.values() if not isinstance(l, snn.Linear)]
+    assert [type(l) for l in hidden] == [snn.LeakyReLU] * 2 and [l.alpha for l in hidden] == [0.2, 0.2]
+    assert hidden[0] is not hidden[1]
+    model.save(tmp_path / "leaky.npz")  # the parameters survive a checkpoint
+    assert [l.alpha for l in snn.load_model(tmp_path / "leaky.npz").layers.values()
+            if isinstance(l, snn.LeakyReLU)] == [0.2, 0.2]
+    selu = snn.mlp([4, 3, 2], activation_name="selu", activation_params={"scale": 2.0}).layers["selu1"]
+    assert (selu.alpha, selu.scale) == (1.6732632423543772, 2.0)
+    with pytest.raises(TypeError, match=r"'tanh' \(Tanh\) takes no parameters, not alpha"):
+        snn.mlp([4, 3, 2], activation_name="tanh", activation_params={"alpha": 0.1})
+
+
 def test_names_must_be_unique():
     with pytest.raises(ValueError, match="unique"):
         snn.Sequential([("a", snn.ReLU()), ("a", snn.ReLU())])
@@ -85,3 +99,15 @@ def test_first_layer_skips_its_input_gradient():
     model.forward(np.ones((2, 4)))
     assert model.backward(np.ones((2, 2))) is None
     assert model.grads["fc1.W"].shape == (4, 3)
+
+
+def test_sequential_leaves_the_layers_it_is_given_as_they_were():
+    fc = snn.Linear(4, 3, rng=0)
+    attributes = {k: v for k, v in vars(fc).items() if not isinstance(v, dict)}
+    model = snn.Sequential([fc, snn.ReLU(), snn.Linear(3, 2, rng=1)])
+    assert {k: v for k, v in vars(fc).items() if not isinstance(v, dict)} == attributes
+    x, dout = np.ones((2, 4)), np.ones((2, 3))
+    model.forward(x)
+    assert model.backward(np.ones((2, 2))) is None   # in the model, dx of the input is skipped
+    fc.forward(x)
+    np.testing.assert_allclose(fc.backward(dout), dout @ fc.params["W"].T)  # on its own, computed

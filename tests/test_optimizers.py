@@ -23,12 +23,6 @@ def test_sgd_step():
     np.testing.assert_allclose(w, [1 - 0.05, -2 - 0.01])
 
 
-def test_sgd_weight_decay_step():
-    w, _ = one_step(snn.SGD, lr=0.1, weight_decay=0.5)
-    # g + 0.5 w = [1.0, -0.9]
-    np.testing.assert_allclose(w, [1 - 0.1, -2 + 0.09])
-
-
 def test_momentum_two_steps():
     w = {"w": W0.copy()}
     opt = snn.Momentum(w, lr=0.1, momentum=0.9)
@@ -129,6 +123,76 @@ def test_optimizer_errors():
         snn.Adam({"w": np.ones(2)}, lr=0)
     with pytest.raises(ValueError, match="unknown optimizer"):
         snn.make_optimizer("adagrad", {"w": np.ones(2)})
+
+
+# -- weight decay: weights only, never biases ----------------------------------
+# One step from W0, b0 with weight_decay 0.5: the weights' gradient becomes
+# G + 0.5 * W0 = [1.0, -0.9] (the second coordinate changes sign); the bias keeps GB.
+B0, GB = np.array([0.3]), np.array([0.2])
+
+
+def decayed_step(opt_cls, **kwargs):
+    params = {"W": W0.copy(), "b": B0.copy()}
+    opt = opt_cls(params, weight_decay=0.5, **kwargs)
+    opt.step({"W": G, "b": GB})
+    return params, opt
+
+
+def test_sgd_weight_decay_step():
+    p, _ = decayed_step(snn.SGD, lr=0.1)
+    np.testing.assert_allclose(p["W"], [1 - 0.1 * 1.0, -2 - 0.1 * -0.9])
+    np.testing.assert_allclose(p["b"], [0.3 - 0.1 * 0.2])   # not 0.3 - 0.1 * (0.2 + 0.15)
+
+
+def test_momentum_weight_decay_step():
+    p, opt = decayed_step(snn.Momentum, lr=0.1, momentum=0.9)
+    np.testing.assert_allclose(opt.velocity["W"], [-0.1, 0.09])
+    np.testing.assert_allclose(p["W"], [0.9, -1.91])
+    np.testing.assert_allclose(opt.velocity["b"], [-0.02])
+    np.testing.assert_allclose(p["b"], [0.28])
+
+
+def test_rmsprop_weight_decay_step():
+    params = {"W": W0.copy(), "b": B0.copy()}
+    opt = snn.RMSProp(params, lr=0.01, decay=0.9, eps=0.0, weight_decay=0.5)
+    opt.cache = {"W": np.array([0.9, 0.9]), "b": np.array([0.9])}
+    opt.step({"W": G, "b": GB})
+    # cache = 0.9 * 0.9 + 0.1 * g^2: [0.81 + 0.1, 0.81 + 0.081] for W, 0.81 + 0.004 for b
+    np.testing.assert_allclose(opt.cache["W"], [0.91, 0.891])
+    np.testing.assert_allclose(params["W"], [1 - 0.01 / math.sqrt(0.91), -2 + 0.009 / math.sqrt(0.891)])
+    np.testing.assert_allclose(opt.cache["b"], [0.814])
+    np.testing.assert_allclose(params["b"], [0.3 - 0.002 / math.sqrt(0.814)])
+
+
+def test_adam_weight_decay_step():
+    p, opt = decayed_step(snn.Adam, lr=0.01, eps=0.0)
+    # first step: m_hat = g, v_hat = g^2, so every coordinate moves by lr against sign(g)
+    np.testing.assert_allclose(opt.m["W"], [0.1, -0.09])
+    np.testing.assert_allclose(p["W"], [1 - 0.01, -2 + 0.01])   # without decay: -2 - 0.01
+    np.testing.assert_allclose(opt.m["b"], [0.02])
+    np.testing.assert_allclose(p["b"], [0.3 - 0.01])
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam"])
+def test_weight_decay_leaves_a_models_biases_alone(name):
+    model = snn.mlp([3, 4, 2], seed=0)
+    before = model.state_dict()
+    for layer in model.layers.values():
+        for g in layer.grads.values():
+            g[...] = 0
+    snn.make_optimizer(name, model, lr=0.1, weight_decay=0.5).step()
+    for k, w in model.params.items():
+        if k.endswith(".b"):
+            np.testing.assert_array_equal(w, before[k])
+        else:   # a zero gradient plus decay: every weight moves towards 0
+            np.testing.assert_array_equal(np.sign(before[k] - w), np.sign(before[k]))
+
+
+def test_weight_decay_needs_weights():
+    with pytest.raises(ValueError, match=r"parameters named W.*\['w'\]"):
+        snn.Adam({"w": np.ones(2)}, weight_decay=0.1)
+    with pytest.raises(ValueError, match=">= 0"):
+        snn.SGD({"W": np.ones(2)}, weight_decay=-1.0)
 
 
 # -- schedules -----------------------------------------------------------------

@@ -1,4 +1,8 @@
 """The fit loop, metrics, model selection and prediction export."""
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -33,6 +37,35 @@ def test_fit_learns_and_records_history(data):
     assert h.best_val_acc > 0.95
     assert h.iteration_loss[-1] < h.iteration_loss[0] / 3
     assert h.epoch_train_loss(9).shape == (5,)
+
+
+WITHOUT_TQDM_AND_MATPLOTLIB = textwrap.dedent("""
+    import sys
+    sys.modules["tqdm"] = None        # importing either now raises ImportError
+    sys.modules["matplotlib"] = None
+    import numpy as np
+    import scratchnn as snn
+    from scratchnn import plots
+    from scratchnn.data import load_mnist
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 5)), rng.integers(0, 3, 40)
+    model = snn.mlp([5, 8, 3], seed=0)
+    history = snn.fit(model, snn.SGD(model, lr=0.1), X, y, X, y, epochs=2, batch_size=10, progress=False)
+    assert len(history.val_acc) == 2
+    plots.layer_statistics(model, X)
+    assert load_mnist(source="bundled")["X_train"].shape == (5000, 784)
+    print("ok")
+""")
+
+
+def test_scratchnn_needs_only_numpy():
+    """tqdm and matplotlib are imported where used: without them, scratchnn
+    imports, trains without a bar and loads the bundled data."""
+    done = subprocess.run([sys.executable, "-c", WITHOUT_TQDM_AND_MATPLOTLIB],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"
 
 
 def test_fit_restores_the_best_validation_weights(data):

@@ -75,7 +75,9 @@ hidden.check("Linear.forward on new inputs", "linear_out",
 #   \frac{\partial L}{\partial x} = \text{dout}\, W^\top .$$
 # A quick sanity check: every gradient has the shape of the thing it is the gradient of.
 # `dx` must come back in the input's original shape, e.g. $(N, 3, 32, 32)$.
-# Store `dW` and `db` in `self.grads["W"]` and `self.grads["b"]`, and return `dx`.
+# Store `dW` and `db` in `self.grads["W"]` and `self.grads["b"]`, and return `dx`; when called
+# with `input_grad=False`, return `None` without computing it (a network calls its first layer
+# that way: nothing uses the gradient with respect to the images, and skipping it saves time).
 #
 # The self-check also compares your gradients with **centred differences**
 # $\big(f(x+h) - f(x-h)\big) / 2h$, which need no calculus at all.

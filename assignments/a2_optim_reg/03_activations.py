@@ -111,9 +111,9 @@ check(name, strictly(name, lambda: snn.Sigmoid().forward(np.array([-500.0, 0.0, 
 # ## 2. Leaky ReLU
 #
 # A ReLU whose input is negative for every example passes no gradient at all: the unit is
-# "dead" and never recovers. Leaky ReLU keeps a small slope $a$ (`self.negative_slope`,
+# "dead" and never recovers. Leaky ReLU keeps a small slope $\alpha$ (`self.alpha`,
 # 0.01 by default) on the negative side:
-# $$f(x) = x \text{ if } x > 0, \qquad f(x) = a\,x \text{ otherwise}; \qquad f'(x) = 1 \text{ or } a.$$
+# $$f(x) = x \text{ if } x > 0, \qquad f(x) = \alpha\,x \text{ otherwise}; \qquad f'(x) = 1 \text{ or } \alpha.$$
 
 # %%
 # Self-check: LeakyReLU (with the slope of the recorded values)
@@ -132,7 +132,8 @@ check("LeakyReLU default slope 0.01", lambda: leaky.forward(np.array([-3.0, 2.0]
 # %% [markdown]
 # ## 3. ELU
 #
-# The exponential linear unit is smooth on the negative side and saturates at $-\alpha$:
+# The exponential linear unit is smooth on the negative side and saturates at $-\alpha$
+# (`self.alpha`, 1 by default):
 # $$f(x) = x \text{ if } x > 0, \qquad f(x) = \alpha\,(e^{x} - 1) \text{ otherwise};
 #   \qquad f'(x) = 1 \text{ or } \alpha e^{x} = f(x) + \alpha .$$
 # `np.where` evaluates both branches everywhere, so `np.exp(x)` would overflow for large
@@ -158,10 +159,10 @@ layer_checks(hidden, "elu", lambda: snn.ELU(float(hidden["elu_alpha"])), " (new 
 # %% [markdown]
 # ## 4. SELU
 #
-# SELU is an ELU scaled by a constant, $f(x) = \lambda\, \text{ELU}_\alpha(x)$, with
-# $\lambda \approx 1.0507$ (`self.SCALE`) and $\alpha \approx 1.6733$ (`self.ALPHA`), chosen
+# SELU is an ELU scaled by a constant, $f(x) = \lambda\, \text{ELU}_\alpha(x)$, by default with
+# $\lambda \approx 1.0507$ (`self.scale`) and $\alpha \approx 1.6733$ (`self.alpha`), chosen
 # (Klambauer et al., 2017) so that activations of mean 0 and variance 1 keep that mean and
-# variance layer after layer. `SELU` is a subclass of `ELU` built with `alpha=ALPHA`:
+# variance layer after layer. `SELU` is a subclass of `ELU` that also keeps `scale`:
 # implement its forward and backward passes by calling `super().forward` and
 # `super().backward` and scaling by $\lambda$ (where? think of the chain rule).
 

@@ -6,16 +6,25 @@ The contract every layer keeps:
 * ``forward(x)`` returns the output and caches what ``backward`` needs;
 * ``backward(dout)`` returns ``dx`` (same shape as ``x``) and fills
   ``self.grads[k]`` for every ``self.params[k]``;
-* ``params`` and ``grads`` are dicts with the same keys (``"W"``, ``"b"``);
-  a :class:`~scratchnn.model.Sequential` prefixes them with the layer's name.
+* ``params`` and ``grads`` are dicts with the same keys (``"W"`` for weights,
+  ``"b"`` for biases); a :class:`~scratchnn.model.Sequential` prefixes them with
+  the layer's name (``"fc1.W"``).
 
 Shapes: ``N`` is the batch size, ``D`` the number of input features and ``M``
 the number of output features.
 """
+import inspect
+
 import numpy as np
 
 from . import init as initializers
 from ._checks import check_ndim
+
+
+def is_weight(name):
+    """Whether the parameter ``name`` (``"W"``, ``"fc1.W"``, ``"fc1.b"``) is a weight
+    rather than a bias: weights are what L2 regularisation and weight decay shrink."""
+    return name.rsplit(".", 1)[-1] == "W"
 
 
 class Layer:
@@ -64,8 +73,6 @@ class Linear(Layer):
             init, (self.in_features, self.out_features), rng=rng, dtype=dtype)
         self.params["b"] = np.zeros(self.out_features, dtype=dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        # The first layer of a network never needs dx: the model switches it off.
-        self.needs_input_grad = True
 
     def forward(self, x):
         """x: (N, d1, ..., dk) with d1*...*dk == D  ->  out: (N, M)."""
@@ -81,13 +88,15 @@ class Linear(Layer):
         return x2d @ self.params["W"] + self.params["b"]
         ### END SOLUTION
 
-    def backward(self, dout):
-        """dout: (N, M)  ->  dx: same shape as the forward input; fills dW, db."""
+    def backward(self, dout, input_grad=True):
+        """dout: (N, M)  ->  dx: same shape as the forward input; fills dW, db.
+        With ``input_grad=False`` (how a model calls its first layer, whose dx
+        nothing uses), returns None without computing dx."""
         x2d, x_shape = self._cached()
         ### BEGIN SOLUTION
         self.grads["W"] = x2d.T @ dout
         self.grads["b"] = dout.sum(axis=0)
-        if not self.needs_input_grad:
+        if not input_grad:
             return None
         return (dout @ self.params["W"].T).reshape(x_shape)
         ### END SOLUTION
@@ -113,26 +122,27 @@ class ReLU(Layer):
 
 
 class LeakyReLU(Layer):
-    """``x`` where positive, ``negative_slope * x`` elsewhere; any shape."""
+    """``x`` where positive, ``alpha * x`` elsewhere (``alpha``: the slope of the
+    negative side); any shape."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, alpha=0.01):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.alpha = alpha
 
     def forward(self, x):
         ### BEGIN SOLUTION
         self.cache = x > 0
-        return np.where(self.cache, x, self.negative_slope * x)
+        return np.where(self.cache, x, self.alpha * x)
         ### END SOLUTION
 
     def backward(self, dout):
         positive = self._cached()
         ### BEGIN SOLUTION
-        return np.where(positive, dout, self.negative_slope * dout)
+        return np.where(positive, dout, self.alpha * dout)
         ### END SOLUTION
 
     def __repr__(self):
-        return f"LeakyReLU(negative_slope={self.negative_slope})"
+        return f"LeakyReLU(alpha={self.alpha})"
 
 
 def sigmoid(x):
@@ -202,27 +212,26 @@ class ELU(Layer):
 
 
 class SELU(ELU):
-    """Self-normalising ELU: ``scale * elu(x, alpha)`` with the constants of
-    Klambauer et al. (2017); any shape."""
+    """Self-normalising ELU: ``scale * elu(x, alpha)``; any shape. The defaults are
+    the constants of Klambauer et al. (2017), for which inputs of mean 0 and
+    variance 1 give outputs of mean 0 and variance 1."""
 
-    ALPHA = 1.6732632423543772
-    SCALE = 1.0507009873554805
-
-    def __init__(self):
-        super().__init__(alpha=self.ALPHA)
+    def __init__(self, alpha=1.6732632423543772, scale=1.0507009873554805):
+        super().__init__(alpha)
+        self.scale = scale
 
     def forward(self, x):
         ### BEGIN SOLUTION
-        return self.SCALE * super().forward(x)
+        return self.scale * super().forward(x)
         ### END SOLUTION
 
     def backward(self, dout):
         ### BEGIN SOLUTION
-        return super().backward(self.SCALE * dout)
+        return super().backward(self.scale * dout)
         ### END SOLUTION
 
     def __repr__(self):
-        return "SELU()"
+        return f"SELU(alpha={self.alpha}, scale={self.scale})"
 
 
 class Dropout(Layer):
@@ -274,10 +283,17 @@ ACTIVATIONS = {
 }
 
 
-def activation(name):
-    """A new activation layer from its name, e.g. ``activation("relu")``."""
+def activation(name, **params):
+    """A new activation layer from its name and parameters, e.g.
+    ``activation("relu")``, ``activation("leaky_relu", alpha=0.1)``."""
     try:
-        return ACTIVATIONS[name.lower()]()
+        cls = ACTIVATIONS[name.lower()]
     except KeyError:
         raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}") from None
+    accepted = list(inspect.signature(cls).parameters)
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        takes = f"takes {', '.join(accepted)}" if accepted else "takes no parameters"
+        raise TypeError(f"activation {name!r} ({cls.__name__}) {takes}, not {', '.join(unknown)}")
+    return cls(**params)
 

@@ -56,7 +56,8 @@ def l2_penalty(weights, reg):
     """``0.5 * reg * sum ||W||^2`` over a dict of weight matrices.
 
     Biases are not penalised: pass only weights (see
-    :meth:`scratchnn.model.Sequential.weights`). Returns ``(penalty, grads)``
+    :meth:`scratchnn.model.Sequential.weights` and :func:`scratchnn.layers.is_weight`,
+    the rule weight decay in :mod:`scratchnn.optim` follows too). Returns ``(penalty, grads)``
     with ``grads[k] = reg * W_k``, to be added to the data-loss gradients.
     """
     ### BEGIN SOLUTION

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation
+from .layers import ELU, SELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, activation, is_weight
 
 CHECKPOINT_FORMAT = 1
 
@@ -32,10 +32,6 @@ class Sequential:
             if name in self.layers or "." in name:
                 raise ValueError(f"layer names must be unique and contain no '.', got {name!r}")
             self.layers[name] = layer
-        # The first Linear's dx is never used: skipping it saves a matmul.
-        first = next(iter(self.layers.values()), None)
-        if isinstance(first, Linear):
-            first.needs_input_grad = False
         self.training = True
 
     # -- computation ----------------------------------------------------
@@ -48,8 +44,12 @@ class Sequential:
     __call__ = forward
 
     def backward(self, dout):
-        """dout: gradient of the loss w.r.t. the output; fills every layer's grads."""
-        for layer in reversed(self.layers.values()):
+        """dout: gradient of the loss w.r.t. the output; fills every layer's grads.
+        Returns the gradient w.r.t. the input, or None if the first layer is a
+        Linear: nothing uses it there, and skipping it saves a matmul as large as dW's."""
+        for i, layer in reversed(list(enumerate(self.layers.values()))):
+            if i == 0 and isinstance(layer, Linear):
+                return layer.backward(dout, input_grad=False)
             dout = layer.backward(dout)
         return dout
 
@@ -66,7 +66,7 @@ class Sequential:
 
     def weights(self):
         """The weight matrices only (no biases): what L2 regularisation penalises."""
-        return {k: v for k, v in self.params.items() if k.endswith(".W")}
+        return {k: v for k, v in self.params.items() if is_weight(k)}
 
     def num_params(self):
         """Number of scalar parameters, biases included."""
@@ -129,13 +129,15 @@ class Sequential:
         return f"Sequential(\n{body}\n)"
 
 
-def mlp(sizes, activation_name="relu", init="glorot_uniform", drop_prob=0.0, seed=0,
-        dtype=np.float64):
+def mlp(sizes, activation_name="relu", activation_params=None, init="glorot_uniform",
+        drop_prob=0.0, seed=0, dtype=np.float64):
     """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
 
     ``mlp([784, 512, 512, 10])`` is Linear-ReLU-Linear-ReLU-Linear, with
-    dropout after each activation when ``drop_prob > 0``. All randomness comes
-    from one generator seeded by ``seed``.
+    dropout after each activation when ``drop_prob > 0``. Every activation is
+    ``activation(activation_name, **activation_params)``, e.g.
+    ``activation_name="leaky_relu", activation_params={"alpha": 0.1}``. All
+    randomness comes from one generator seeded by ``seed``.
     """
     if len(sizes) < 2:
         raise ValueError(f"an MLP needs at least input and output sizes, got {sizes}")
@@ -144,7 +146,7 @@ def mlp(sizes, activation_name="relu", init="glorot_uniform", drop_prob=0.0, see
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
-            layers.append(activation(activation_name))
+            layers.append(activation(activation_name, **(activation_params or {})))
             if drop_prob:
                 layers.append(Dropout(drop_prob, rng=rng))
     return Sequential(layers)

@@ -6,20 +6,35 @@ case ``step(grads)`` takes the matching dict of gradients. Parameters are
 updated in place. Per-parameter state lives in dicts keyed by the same names
 (``velocity``, ``cache``, ``m``, ``v``) that a notebook can set and inspect.
 
+Every optimizer takes ``weight_decay``: L2 regularisation added to the gradient of
+each weight, ``g + weight_decay * w``, before the update. Biases are not decayed,
+the convention of :func:`scratchnn.losses.l2_penalty`: a weight is a parameter
+named ``W`` (``"fc1.W"``, or ``"W"`` in a plain dict; see
+:func:`scratchnn.layers.is_weight`).
+
 Conventions (those of the most used courses):
 momentum ``v = mu*v - lr*g; w += v``; RMSProp ``cache = decay*cache + (1-decay)*g^2``;
 Adam increments ``t`` before the bias correction.
 """
 import numpy as np
 
+from .layers import is_weight
+
 
 class Optimizer:
-    def __init__(self, params, lr):
+    """Base class: checks the gradients, adds weight decay, calls ``update``."""
+
+    def __init__(self, params, lr, weight_decay=0.0):
         if lr <= 0:
             raise ValueError(f"learning rate must be positive, got {lr}")
+        if weight_decay < 0:
+            raise ValueError(f"weight decay must be >= 0, got {weight_decay}")
         self.model = None if isinstance(params, dict) else params
         self._params = params if self.model is None else None
-        self.lr = lr
+        self.lr, self.weight_decay = lr, weight_decay
+        if weight_decay and not any(is_weight(name) for name in self.params):
+            raise ValueError(f"weight decay applies only to weights, parameters named W or "
+                             f"<layer>.W, and none of {sorted(self.params)} is one")
 
     @property
     def params(self):
@@ -32,7 +47,7 @@ class Optimizer:
         grads = self._checked(grads)
         self.begin_step()
         for name, w in self.params.items():
-            self.update(name, w, grads[name])
+            self.update(name, w, self._decayed(name, w, grads[name]))
 
     def begin_step(self):
         """Called once per step, before the updates (Adam counts its steps here)."""
@@ -54,8 +69,15 @@ class Optimizer:
                                  f"parameter has shape {w.shape}")
         return grads
 
+    def _decayed(self, name, w, g):
+        """The gradient ``g`` of ``w``, plus ``weight_decay * w`` if ``w`` is a weight."""
+        if self.weight_decay and is_weight(name):
+            return g + self.weight_decay * w
+        return g
+
     def update(self, name, w, g):
-        """Update the array ``w`` (named ``name``) in place from gradient ``g``."""
+        """Update the array ``w`` (named ``name``) in place from gradient ``g``
+        (weight decay, if any, is already in ``g``)."""
         raise NotImplementedError
 
     @staticmethod
@@ -67,35 +89,31 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain SGD, ``w -= lr * (g + weight_decay * w)``."""
+    """Plain SGD, ``w -= lr * g``; with ``weight_decay``, ``g + weight_decay * w``
+    for weights (not biases)."""
 
     def __init__(self, params, lr=1e-2, weight_decay=0.0):
-        super().__init__(params, lr)
-        self.weight_decay = weight_decay
+        super().__init__(params, lr, weight_decay)
 
     def update(self, name, w, g):
         ### BEGIN SOLUTION
-        if self.weight_decay:
-            g = g + self.weight_decay * w
         w -= self.lr * g
         ### END SOLUTION
 
 
 class Momentum(Optimizer):
     """SGD with momentum ``v = mu*v - lr*g; w += v``; with ``nesterov=True``
-    the look-ahead form ``w += -mu*v_prev + (1 + mu)*v``.
-    State: ``velocity[name]``."""
+    the look-ahead form ``w += -mu*v_prev + (1 + mu)*v``; with ``weight_decay``,
+    ``g + weight_decay * w`` for weights (not biases). State: ``velocity[name]``."""
 
     def __init__(self, params, lr=1e-2, momentum=0.9, nesterov=False, weight_decay=0.0):
-        super().__init__(params, lr)
-        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+        super().__init__(params, lr, weight_decay)
+        self.momentum, self.nesterov = momentum, nesterov
         self.velocity = {}
 
     def update(self, name, w, g):
         v = self._state(self.velocity, name, w)
         ### BEGIN SOLUTION
-        if self.weight_decay:
-            g = g + self.weight_decay * w
         v_prev = v.copy() if self.nesterov else None
         v *= self.momentum
         v -= self.lr * g
@@ -107,11 +125,12 @@ class Momentum(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """``cache = decay*cache + (1-decay)*g^2; w -= lr * g / (sqrt(cache) + eps)``.
+    """``cache = decay*cache + (1-decay)*g^2; w -= lr * g / (sqrt(cache) + eps)``;
+    with ``weight_decay``, ``g + weight_decay * w`` for weights (not biases).
     State: ``cache[name]``."""
 
-    def __init__(self, params, lr=1e-3, decay=0.99, eps=1e-8):
-        super().__init__(params, lr)
+    def __init__(self, params, lr=1e-3, decay=0.99, eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr, weight_decay)
         self.decay, self.eps = decay, eps
         self.cache = {}
 
@@ -128,10 +147,12 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015). Each ``step`` first increments ``t``, then
     ``m = b1*m + (1-b1)*g``, ``v = b2*v + (1-b2)*g^2``,
     ``w -= lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1^t)``,
-    ``v_hat = v / (1 - b2^t)``. State: ``m[name]``, ``v[name]``, ``t``."""
+    ``v_hat = v / (1 - b2^t)``; with ``weight_decay``, ``g + weight_decay * w`` for
+    weights (not biases): L2 in the gradient, not AdamW's decoupled decay.
+    State: ``m[name]``, ``v[name]``, ``t``."""
 
-    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        super().__init__(params, lr)
+    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr, weight_decay)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.m, self.v, self.t = {}, {}, 0
 

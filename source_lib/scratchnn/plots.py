@@ -1,17 +1,23 @@
 """Figures for the course (matplotlib). Each function draws on the axes it is
-given, or on a new figure, and returns the figure; none calls ``plt.show()``."""
+given, or on a new figure, and returns the figure; none calls ``plt.show()``.
+matplotlib is imported by the first figure, not with this module."""
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from .layers import ACTIVATIONS, Linear
+from .layers import activation
 from .losses import softmax_cross_entropy
+
+
+def _subplots(*args, **kwargs):
+    """``plt.subplots``, importing matplotlib here: scratchnn itself needs only NumPy."""
+    import matplotlib.pyplot as plt
+    return plt.subplots(*args, **kwargs)
 
 
 def _axes(ax, figsize=(6, 4)):
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
+        fig, ax = _subplots(figsize=figsize)
     return ax.figure, ax
 
 
@@ -32,7 +38,7 @@ def _moving_average(values, window):
 def learning_curves(history, title=None):
     """Three panels: the loss of every iteration (and its moving average), train
     and validation accuracy per epoch, and the learning rate per epoch."""
-    fig, (ax_loss, ax_acc, ax_lr) = plt.subplots(1, 3, figsize=(15, 4))
+    fig, (ax_loss, ax_acc, ax_lr) = _subplots(1, 3, figsize=(15, 4))
     its = np.arange(len(history.iteration_loss))
     ax_loss.plot(its, history.iteration_loss, alpha=0.3, label="each iteration")
     window = max(1, len(its) // 50)
@@ -88,9 +94,9 @@ def activation_functions(names=("sigmoid", "tanh", "relu", "leaky_relu", "elu", 
     x = np.linspace(-4, 4, 401) if x is None else x
     cols = 3
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    fig, axes = _subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
-        layer = ACTIVATIONS[name]()
+        layer = activation(name)
         y = layer.forward(x)
         ax.plot(x, y, label="f(x)")
         ax.plot(x, layer.backward(np.ones_like(x)), "--", label="f'(x)")
@@ -146,7 +152,7 @@ def _as_images(x, image_shape):
 
 def _grid(images, titles, cols, size=1.6):
     rows = -(-len(images) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
+    fig, axes = _subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, title in zip(axes.flat, images, titles):
@@ -200,12 +206,7 @@ def layer_statistics(model, X, y=None, seed=0):
         _, dout = softmax_cross_entropy(x, y)
         for entry, layer in zip(reversed(stats), reversed(list(model.layers.values()))):
             entry["grad_std"] = float(dout.std())  # gradient w.r.t. this layer's output
-            if isinstance(layer, Linear):
-                layer.needs_input_grad, keep = True, layer.needs_input_grad
-                dout = layer.backward(dout)
-                layer.needs_input_grad = keep
-            else:
-                dout = layer.backward(dout)
+            dout = layer.backward(dout)
     finally:
         model.train(was_training)
     return stats
@@ -215,7 +216,7 @@ def plot_layer_statistics(stats, title=None):
     """Activation std and gradient std per layer (log scale), and histograms of
     the activations of each nonlinearity."""
     hidden = [s for s in stats[:-1] if not s["name"].startswith(("fc", "dropout"))]
-    fig, axes = plt.subplots(1, 2 + len(hidden), figsize=(4 * (2 + len(hidden)), 3.5), squeeze=False)
+    fig, axes = _subplots(1, 2 + len(hidden), figsize=(4 * (2 + len(hidden)), 3.5), squeeze=False)
     axes = axes[0]
     names = [s["name"] for s in stats]
     for ax, key, label in ((axes[0], "out_std", "std of activations"),

@@ -2,13 +2,13 @@
 
 Shapes: ``X`` (N, ...) inputs, ``y`` (N,) integer labels, ``C`` classes.
 """
+import importlib.util
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm import tqdm
 
 from .losses import l2_penalty, softmax_cross_entropy
 from .schedules import Constant
@@ -123,7 +123,8 @@ def fit(model, optimizer, X_train, y_train, X_val=None, y_val=None, epochs=10,
       examples of) the training set and on the validation set are recorded;
     - the weights of the best validation epoch are restored at the end, and
       with ``patience`` training stops after that many epochs without progress;
-    - ``progress``: a tqdm bar, shown by default only in an interactive session.
+    - ``progress``: a tqdm bar, shown by default only in an interactive session
+      where tqdm is installed (without a bar, tqdm is never imported).
     """
     if len(X_train) != len(y_train):
         raise ValueError(f"{len(X_train)} training examples but {len(y_train)} labels")
@@ -133,8 +134,7 @@ def fit(model, optimizer, X_train, y_train, X_val=None, y_val=None, epochs=10,
     if progress is None:
         progress = _show_progress()
     eval_idx = rng.permutation(len(X_train))[:eval_train_size]
-    bar = tqdm(total=epochs * -(-len(X_train) // batch_size), disable=not progress,
-               unit="batch", leave=False, file=sys.stdout)
+    bar = _progress_bar(epochs * -(-len(X_train) // batch_size), progress)
     try:
         for epoch in range(epochs):
             start = time.perf_counter()
@@ -167,8 +167,33 @@ def fit(model, optimizer, X_train, y_train, X_val=None, y_val=None, epochs=10,
 
 
 def _show_progress():
-    """A bar in a terminal or a notebook; quiet under CI, pytest, nbgrader or a
-    pipe (and never on stderr, which nbgrader counts as a failing cell)."""
+    """A bar in a terminal or a notebook if tqdm is installed; quiet under CI,
+    pytest, nbgrader or a pipe (and never on stderr, which nbgrader counts as a
+    failing cell)."""
     if os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION") or "pytest" in sys.modules:
         return False
+    if importlib.util.find_spec("tqdm") is None:
+        return False
     return sys.stdout.isatty() or "ipykernel" in sys.modules
+
+
+def _progress_bar(total, show):
+    """A tqdm bar of ``total`` batches on stdout, or a silent stand-in: tqdm is
+    imported only to be shown."""
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, unit="batch", leave=False, file=sys.stdout)
+
+
+class _NoBar:
+    """The part of a tqdm bar that ``fit`` uses, doing nothing."""
+
+    def update(self, n=1):
+        pass
+
+    def set_postfix(self, **values):
+        pass
+
+    def close(self):
+        pass
