@@ -111,10 +111,11 @@ check("numerical_gradient of sum(x**3)",
       lambda: snn.numerical_gradient(lambda: np.sum(x ** 3), x), 3 * x ** 2)
 check("rel_error", lambda: snn.rel_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])), 0.2)
 ### BEGIN HIDDEN TESTS
-x = np.random.default_rng(5).standard_normal((2, 3, 2))
+hidden = Expected("hidden_expected")
+x = hidden["gradcheck_x"].copy()
 before = x.copy()
-check("numerical_gradient of sum(sin(x) * x)",
-      lambda: snn.numerical_gradient(lambda: np.sum(np.sin(x) * x), x), np.cos(before) * before + np.sin(before))
+hidden.check("numerical_gradient of sum(sin(x) * x)", "gradcheck_grad",
+             lambda: snn.numerical_gradient(lambda: np.sum(np.sin(x) * x), x))
 check("numerical_gradient leaves x as it found it", lambda: x, before)
 check("rel_error of equal arrays", lambda: snn.rel_error(x, x), 0.0)
 check("rel_error of opposite signs (it divides by |a| + |b|)",
@@ -228,6 +229,11 @@ count = 784 * h1 + h1 + h1 * h2 + h2 + h2 * 10 + 10
 assert 500_000 <= count <= 1_000_000, f"{count:,} parameters: choose sizes giving 0.5M to 1.0M"
 check("Sequential.num_params", lambda: snn.mlp([784, h1, h2, 10], init=zero_init).num_params(), count,
       fixed=False)  # the count of your own sizes
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+hidden.check("Sequential.num_params of a network you have not seen", "num_params_count",
+             lambda: snn.mlp([int(n) for n in hidden["num_params_sizes"]], init=zero_init).num_params())
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 6. Why initialisation matters

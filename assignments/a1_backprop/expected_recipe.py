@@ -17,7 +17,16 @@ TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 
               "init_he_normal": {"rtol": 1e-12, "atol": 0},
               "sgd_w": {"rtol": 1e-12, "atol": 0}, "step_loss": {"rtol": 1e-7, "atol": 1e-10},
               "step_fc1.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc1.b": {"rtol": 1e-6, "atol": 1e-10},
-              "step_fc2.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc2.b": {"rtol": 1e-6, "atol": 1e-10}}
+              "step_fc2.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc2.b": {"rtol": 1e-6, "atol": 1e-10},
+              "gradcheck_grad": {"rtol": 1e-6, "atol": 1e-8}, "num_params_count": {"rtol": 0, "atol": 0}}
+
+
+def _unseen_case():
+    """Hidden only: a gradient the checker must find, and a network's size."""
+    x = np.random.default_rng(5).standard_normal((2, 3, 2))
+    sizes = [784, 300, 100, 10]
+    return {"gradcheck_x": x, "gradcheck_grad": np.cos(x) * x + np.sin(x),
+            "num_params_sizes": np.array(sizes), "num_params_count": np.array(mlp(sizes).num_params())}
 
 
 def _training_case(seed, shape):
@@ -71,5 +80,5 @@ def _case(seed, image_shape, out_features, num_classes):
 def record():
     """``(public, hidden, tolerances)``."""
     public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4))}
-    hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7))}
+    hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7)), **_unseen_case()}
     return public, hidden, TOLERANCES

@@ -184,6 +184,13 @@ def choose_lambda_checks(lambdas, peak, n, k, seed):
 choose_lambda_checks([1e-4, 1e-3, 1e-2, 1e-1, 1.0], peak=1e-2, n=20, k=4, seed=0)
 ### BEGIN HIDDEN TESTS
 choose_lambda_checks([0.3, 3e-5, 3e-3, 3e-4, 0.03], peak=3e-4, n=31, k=3, seed=5)
+hidden = Expected("hidden_expected")
+n, k = int(hidden["choose_n"]), int(hidden["choose_k"])
+best, rows = choose_lambda(list(hidden["choose_lambdas"]), stand_in_trial(float(hidden["choose_peak"]))[0],
+                           np.arange(n, dtype=float)[:, None], np.zeros(n, dtype=int), k=k, seed=2)
+hidden.check("choose_lambda on candidates you have not seen: the mean accuracy of each", "choose_means",
+             lambda: np.array([row["mean"] for row in rows]))
+hidden.check("choose_lambda on candidates you have not seen: the one chosen", "choose_best", lambda: best)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -197,6 +197,10 @@ for depth, width, d_in, c in ((4, 200, 20, 7), (1, 9, 300, 5), (5, 120, 30, 3)):
     assert not problems, f"build_network({depth}, {width}, {d_in}, {c}): " + "; ".join(problems)
     scores = net.forward(np.ones((2, d_in), dtype=np.float32))
     assert scores.shape == (2, c), f"scores of shape {scores.shape}, expected (2, {c})"
+hidden = Expected("hidden_expected")
+hidden.check("build_network(4, 200, input_size=20, num_classes=7): its weight shapes", "build_shapes",
+             lambda: np.array([w.shape for w in build_network(4, 200, input_size=20, num_classes=7,
+                                                              seed=3).weights().values()]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -353,6 +357,10 @@ check("write_predictions_csv with ids and a header of its own",
       lambda: lines == ["ImageId,Label", "10,7", "11,7", "15,1", "2,0"], True)
 lines = csv_lines(np.arange(12) % 10)
 check("write_predictions_csv of 12 predictions", lambda: len(lines) == 13 and lines[-1] == "11,1", True)
+hidden = Expected("hidden_expected")
+lines = csv_lines(hidden["csv_predictions"], ids=hidden["csv_ids"])
+hidden.check("write_predictions_csv with ids of its own: the rows", "csv_rows",
+             lambda: np.array([[int(v) for v in line.split(",")] for line in lines[1:]]))
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -13,7 +13,17 @@ from notebook_cells import namespace  # noqa: E402
 from scratchnn import confusion_matrix  # noqa: E402
 
 TOLERANCES = {**{f"pre_out_{k}": {"rtol": 1e-5, "atol": 1e-6} for k in "abc"},
-              "cm_matrix": {"rtol": 0, "atol": 0}}
+              "cm_matrix": {"rtol": 0, "atol": 0}, "build_shapes": {"rtol": 0, "atol": 0},
+              "csv_rows": {"rtol": 0, "atol": 0}}
+
+
+def _unseen_case():
+    """Hidden only: the weight shapes of a network of unseen depth and width, and
+    the rows a predictions file with ids of its own holds."""
+    sizes = [20, 200, 200, 200, 7]
+    predictions, ids = np.array([4, 4, 2, 8, 0]), np.array([21, 3, 9, 14, 5])
+    return {"build_shapes": np.array(list(zip(sizes[:-1], sizes[1:]))),
+            "csv_predictions": predictions, "csv_ids": ids, "csv_rows": np.stack([ids, predictions], axis=1)}
 
 
 def _images(rng, shapes, dtype):
@@ -40,5 +50,5 @@ def _case(seed, shapes, dtype, num_labels, num_classes, n):
 def record():
     """``(public, hidden, tolerances)``."""
     public = _case(31, [(7, 3, 2, 2), (4, 3, 2, 2)], np.float32, 4, 4, 40)
-    hidden = _case(32, [(9, 2, 3, 3), (5, 2, 3, 3), (3, 2, 3, 3)], np.float64, 5, 6, 60)
+    hidden = {**_case(32, [(9, 2, 3, 3), (5, 2, 3, 3), (3, 2, 3, 3)], np.float64, 5, 6, 60), **_unseen_case()}
     return public, hidden, TOLERANCES

@@ -22,6 +22,7 @@ import numpy as np
 from data_scripts import cache
 
 from .. import sources
+from ..grading.judge import load_answers
 from ..grading.sandbox import run_notebook
 from . import expected
 
@@ -76,6 +77,22 @@ def _key(course, aid, solved):
     return digest.hexdigest()[:24]
 
 
+def unjudged_cells(course, aid, answers):
+    """Graded cells of ``aid`` none of whose recorded ``answers`` the kernel
+    cannot forge: a check against a withheld array, or one judged from a
+    handed-in file. Only a cell grading a choice (the manifest's
+    ``graded_choices``) may do without, and it must still record an answer."""
+    choices = set(sources.manifest(aid).get("graded_choices", []))
+    found = []
+    for path in sorted(course.source(aid).glob("*.ipynb")):
+        for gid in _test_cells(path):
+            metas = [meta for _, _, meta in load_answers(answers / path.stem).get(gid, [])]
+            if not metas or not (gid in choices or any(m.get("judge") or (m.get("recorded") and not m.get("compared"))
+                                                      for m in metas)):
+                found.append(f"{path.name}: {gid}")
+    return found
+
+
 def _test_cells(path):
     return [c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(path, as_version=4).cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
@@ -112,11 +129,11 @@ def record(course, aid, grading):
             (staging / "done").touch()
             shutil.rmtree(cached, ignore_errors=True)
             staging.rename(cached)
-    unjudged = [f"{path.name}: {gid}" for path in sorted(course.source(aid).glob("*.ipynb"))
-                for gid in _test_cells(path) if not any((cached / path.stem / gid).glob("*.npz"))]
+    unjudged = unjudged_cells(course, aid, cached)
     if unjudged:
-        raise SystemExit(f"{aid}: these graded cells record no answer the grader can judge outside the "
-                         f"notebook (use a check, Expected.check or judged_from_file):\n  " + "\n  ".join(unjudged))
+        raise SystemExit(f"{aid}: these graded cells give the grader no answer it can judge against "
+                         f"something the kernel never saw (a withheld Expected.check, or judged_from_file; "
+                         f"or list the cell in the manifest's graded_choices):\n  " + "\n  ".join(unjudged))
     target = course.reference_answers(aid)
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(cached, target, ignore=shutil.ignore_patterns("done"))
