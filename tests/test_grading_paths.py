@@ -5,12 +5,12 @@ same scores, flags and `nbgrader export` rows in the gradebook; the feedback
 of a judged cell says why it lost its points."""
 import csv
 
-import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
 from autograder.build.assemble import build, nbgrader
 from autograder.grading.grade import grade
+from autograder.harness.hostile import delete_and_duplicate_tests
 from autograder.harness.submissions import make_submission, mutate, reference_modules
 from autograder.layout import COURSE_ID
 from autograder.settings import gradebook_url
@@ -29,13 +29,7 @@ def crafted_class(course):
     make_submission(course, "reference", AID, ref, solved=True)
     make_submission(course, "untouched", AID)
     make_submission(course, "no_max_shift", AID, mutate(ref, "losses.py", *NO_MAX_SHIFT), solved=True)
-    folder = make_submission(course, "tampered", AID, ref, solved=True)
-    path = folder / "01_layers.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    grade_id = lambda c: c.metadata.get("nbgrader", {}).get("grade_id")  # noqa: E731
-    nb.cells = [c for c in nb.cells if grade_id(c) != "test_relu"]
-    nb.cells.append(nbformat.from_dict(dict(next(c for c in nb.cells if grade_id(c) == "test_linear_forward"))))
-    nbformat.write(nb, path)
+    delete_and_duplicate_tests(make_submission(course, "tampered", AID, ref, solved=True))
     return ["no_max_shift", "reference", "tampered", "untouched"]
 
 

@@ -44,7 +44,8 @@ class Attack:
     side_checks: list = field(default_factory=list)
 
 
-def _delete_and_duplicate_tests(folder):
+def delete_and_duplicate_tests(folder):
+    """In 01_layers: test_relu deleted, a copy of test_linear_forward appended."""
     path = folder / "01_layers.ipynb"
     nb = nbformat.read(path, as_version=4)
     grade_id = lambda c: c.metadata.get("nbgrader", {}).get("grade_id")  # noqa: E731
@@ -187,12 +188,11 @@ _train.evaluate = lambda *args, **kwargs: (0.0, 1.0)
 '''
 
 FILL_TMP = '''
-for _i in range(6):
+for _i in range(6):  # 1.1 GB, were there room
     try:
-        with open(f"/tmp/fill{_i}", "wb") as _f, open(f"fill{_i}", "wb") as _g:
+        with open(f"/tmp/fill{_i}", "wb") as _f:
             for _ in range(190):
                 _f.write(bytes(2 ** 20))
-                _g.write(bytes(2 ** 20))
     except OSError as _e:
         print("stopped:", _e)
         break
@@ -247,7 +247,7 @@ def attacks(course, port):
                zero=("test_softmax_ce", "test_train_step"), flagged=True, module=("losses.py", PATCH_CHECKER),
                patch=("losses.py", "    dscores /= n\n", "")),
         Attack("deletes_and_duplicates_tests", "a test cell deleted, another duplicated (both repaired)",
-               flagged=True, prepare=_delete_and_duplicate_tests),
+               flagged=True, prepare=delete_and_duplicate_tests),
         Attack("output_spam", "40 MB printed", cell="for _ in range(200000):\n    print('spam ' * 40)"),
         Attack("network", "connects to a server on 127.0.0.1",
                module=("layers.py", "\nimport socket\ntry:\n    socket.create_connection(('127.0.0.1', "
@@ -277,9 +277,8 @@ def attacks(course, port):
         # ids and notebooks
         Attack("dotted_id", "the id .reference", failed=True, student=".reference"),
         Attack("dash_id", "the id -rf", failed=True, student="-rf"),
-        Attack("malformed_notebook", "02_mlp.ipynb is not JSON", flagged=True, prepare=_malformed_notebook,
-               zero=("test_initialisers", "test_gradcheck", "test_sgd", "test_train_step", "test_tanh",
-                     "test_model_size", "test_accuracy")),
+        Attack("malformed_notebook", "02_mlp.ipynb is not JSON: graded as the release, with its modules",
+               zero=("test_model_size",), flagged=True, prepare=_malformed_notebook),
         # points the kernel would have awarded
         Attack("patched_evaluate", "evaluate patched in the module, untrained weights handed in",
                zero=("test_accuracy",), flagged=True, module=("train.py", PATCHED_EVALUATE),
@@ -288,13 +287,13 @@ def attacks(course, port):
                zero=("test_accuracy",), flagged=True, cell="snn.evaluate = lambda *a, **k: (0.0, 1.0)",
                prepare=_untrained_weights),
         Attack("forged_recorder", "the gradient checker not written, the checks forged to record the answers",
-               zero=("test_gradcheck",), patch=("gradcheck.py", "    return (f_plus - f_minus) / (2 * h)",
+               zero=ALL_TESTS[:-1], patch=("gradcheck.py", "    return (f_plus - f_minus) / (2 * h)",
                                                  "    raise NotImplementedError"),
                module=("gradcheck.py", FORGED_RECORDER)),
         Attack("output_then_failure", "an execute_result of 3 before a failing check",
                zero=("test_softmax_ce", "test_train_step"), module=("losses.py", OUTPUT_THEN_FAIL)),
         # resources
-        Attack("fills_tmp", "writes /tmp and its working copy full", cell=FILL_TMP),
+        Attack("fills_tmp", "writes 1.1 GB to /tmp", cell=FILL_TMP),
         Attack("error_spam", "an error of 50 MB", cell="raise ValueError('x' * 50_000_000)"),
         Attack("cpu_hog", "48 busy processes beside the honest ones (its own score is its own)",
                cell=CPU_HOG, any_score=True),
@@ -377,6 +376,9 @@ def run_suite(course_dir, workers=2, timeout_s=8, wall_s=60):
     sizes = {name: path.stat().st_size if path.exists() else 0 for name, path in sizes.items()}
     rows.append(("(output)", "the spammed notebooks as stored", "under 5 MB", all(0 < n < 5e6 for n in sizes.values()),
                  ", ".join(f"{name} {n:,} bytes" for name, n in sizes.items())))
+    filled = course / "autograded" / "fills_tmp" / ASSIGNMENT / "02_mlp.ipynb"
+    rows.append(("(tmp)", "what stopped the writes to /tmp", "its size cap", filled.exists() and
+                 "No space left on device" in filled.read_text(), ""))
     leaked = [str(p.relative_to(course)) for p in (course / "feedback").rglob("*")
               if p.is_symlink() or p.name in ("gradebook.db", "hidden_expected.npz", "classmate")]
     rows.append(("(feedback)", "a course file or a classmate's in any feedback", "none", not leaked,
