@@ -284,3 +284,18 @@ def test_a_folder_without_zips_says_what_is_expected(tmp_path):
     for folder in (tmp_path / "zips", tmp_path / "missing"):
         with pytest.raises(SystemExit, match=f"no .zip file in {folder}.*<student id>.zip"):
             collect_zips(folder, tmp_path / "submitted", AID, wanted)
+
+
+def test_exchange_collect_copies_no_link_target_and_no_device(tmp_path):
+    """What a student left in the exchange: a file, a link to a file only root
+    may read, a pipe (reading it would block the collect)."""
+    from autograder.grading.exchange import copy_plain
+    inbound = tmp_path / "inbound" / "ann+a1"
+    (inbound / "scratchnn").mkdir(parents=True)
+    (inbound / "scratchnn" / "layers.py").write_text("x = 1\n")
+    (inbound / "secret").symlink_to("/etc/shadow")
+    os.mkfifo(inbound / "pipe")
+    copy_plain(inbound, tmp_path / "submitted", ignore=["*.pyc"])
+    assert (tmp_path / "submitted" / "scratchnn" / "layers.py").read_text() == "x = 1\n"
+    assert os.readlink(tmp_path / "submitted" / "secret") == "/etc/shadow"  # a link, for ingest to refuse
+    assert not (tmp_path / "submitted" / "pipe").exists()

@@ -90,6 +90,7 @@ PIPELINE = '''
 # answers are judged against the reference's, outside the sandbox, before the
 # scores are saved; cells the judgement disputes are flagged for manual review.
 c.Autograde.pre_convert_hook = "autograder.grading.ingest.pre_convert_hook"
+c.ExchangeFactory.collect = "autograder.grading.exchange.SafeCollect"  # collects without following links
 c.Autograde.sanitize_preprocessors = [
     "autograder.grading.preprocessors.RestoreTestCells",
     "nbgrader.preprocessors.ClearOutput",

@@ -295,6 +295,8 @@ def attacks(course, port):
         # resources
         Attack("fills_tmp", "writes 1.1 GB to /tmp", cell=FILL_TMP),
         Attack("error_spam", "an error of 50 MB", cell="raise ValueError('x' * 50_000_000)"),
+        Attack("dumps_history", "prints its kernel's input history, hidden tests included, in base64",
+               cell="import base64\nprint('DUMP' + base64.b64encode(chr(10).join(In).encode()).decode() + 'DUMP')"),
         Attack("cpu_hog", "48 busy processes beside the honest ones (its own score is its own)",
                cell=CPU_HOG, any_score=True),
     ]
@@ -379,6 +381,7 @@ def run_suite(course_dir, workers=2, timeout_s=8, wall_s=30):
     filled = course / "autograded" / "fills_tmp" / ASSIGNMENT / "02_mlp.ipynb"
     rows.append(("(tmp)", "what stopped the writes to /tmp", "its size cap", filled.exists() and
                  "No space left on device" in filled.read_text(), ""))
+    rows.append(("(history)", "withheld values in the dumped history, decoded", "none", *_dumped_values(course)))
     leaked = [str(p.relative_to(course)) for p in (course / "feedback").rglob("*")
               if p.is_symlink() or p.name in ("gradebook.db", "hidden_expected.npz", "classmate")]
     rows.append(("(feedback)", "a course file or a classmate's in any feedback", "none", not leaked,
@@ -412,6 +415,24 @@ def _verdict(attack, r, reference):
                    f"0 on {', '.join(t.removeprefix('test_') for t in attack.zero)}" if attack.zero
                    else "the reference's score") + ("; flagged" if attack.flagged else "")
     return (attack.name, attack.what, expectation, not wrong, detail if len(detail) < 160 else detail[:157] + "...")
+
+
+def _dumped_values(course):
+    """``(passed, detail)``: the history ``dumps_history`` printed into its
+    feedback holds hidden tests' source but none of the withheld values."""
+    import base64
+    import json
+    import re
+    feedback = course / "feedback" / "dumps_history" / ASSIGNMENT / "02_mlp.html"
+    found = re.search(r"DUMP([A-Za-z0-9+/=]+)DUMP", feedback.read_text()) if feedback.exists() else None
+    if not found:
+        return False, "no dump in its feedback"
+    history = base64.b64decode(found.group(1)).decode()
+    withheld = json.loads((course / "source" / ASSIGNMENT / "hidden_expected.json").read_text())
+    with np.load(course / "source" / ASSIGNMENT / "hidden_expected.npz") as hidden:
+        values = [repr(float(hidden[k].flat[0]))[:8] for k in withheld if hidden[k].size and hidden[k].dtype.kind == "f"]
+    shown = [v for v in values if len(v.strip("-0.")) >= 4 and v in history]
+    return "hidden_expected" in history and not shown, f"{len(history):,} characters, {len(shown)} of {len(values)} values"
 
 
 def _tree_digest(paths):
