@@ -202,3 +202,21 @@ def test_resume_grades_what_changed_and_reports_the_gradebook(tmp_path):
     results = {r.student: r.score for r in grade(built, AID, workers=2, resume=True)}
     assert results == {"ann": 22, "ben": 22}  # every score, from the gradebook
     assert (built / "autograded" / "ann" / AID / "01_layers.ipynb").stat().st_mtime == stamp  # not regraded
+
+
+def test_initialiser_skeletons_keep_their_provided_lines():
+    """A student's natural body, written into the released skeleton, works with
+    an integer seed: the provided ``rng = np.random.default_rng(rng)`` survives."""
+    text = sources.skeleton(sources.LIBRARY / "init.py", AID)
+    bodies = {"normal": "return (std * rng.standard_normal(shape)).astype(dtype)",
+              "glorot_normal": "return (np.sqrt(2 / (fan_in + fan_out)) * rng.standard_normal(shape)).astype(dtype)",
+              "he_normal": "return (np.sqrt(2 / fan_in) * rng.standard_normal(shape)).astype(dtype)",
+              "glorot_uniform": "return rng.uniform(-1, 1, shape).astype(dtype)",
+              "he_uniform": "return rng.uniform(-1, 1, shape).astype(dtype)",
+              "zeros": "return np.zeros(shape, dtype)"}
+    for name, body in bodies.items():
+        text = text.replace(f'raise NotImplementedError("{name} is not implemented yet")', body)
+    module = {}
+    exec(compile(text, "init.py", "exec"), module)
+    for name in bodies:
+        assert module[name]((3, 4), 0).shape == (3, 4), name

@@ -47,8 +47,10 @@ _apis = {}
 
 
 def _api(root):
-    """An NbGraderAPI on the course's own configuration, made once per worker."""
-    if root not in _apis:
+    """An NbGraderAPI on the course's own configuration, made once per worker
+    (and again when the configuration changes)."""
+    key = (root, Course(root).config_file.stat().st_mtime_ns)
+    if key not in _apis:
         import warnings
 
         from sqlalchemy.exc import SAWarning
@@ -57,8 +59,8 @@ def _api(root):
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
         config = settings.load(root)
-        _apis[root] = NbGraderAPI(CourseDirectory(config=config), config=config)
-    return _apis[root]
+        _apis[key] = NbGraderAPI(CourseDirectory(config=config), config=config)
+    return _apis[key]
 
 
 def grade_one(root, aid, student):

@@ -45,6 +45,7 @@ def glorot_uniform(shape, rng=None, dtype=np.float64):
 def glorot_normal(shape, rng=None, dtype=np.float64):
     """Gaussian with ``std = sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans(shape)
+    rng = np.random.default_rng(rng)
     ### BEGIN SOLUTION
     return normal(shape, rng, std=np.sqrt(2 / (fan_in + fan_out)), dtype=dtype)
     ### END SOLUTION
@@ -63,6 +64,7 @@ def he_uniform(shape, rng=None, dtype=np.float64):
 def he_normal(shape, rng=None, dtype=np.float64):
     """Gaussian with ``std = sqrt(2 / fan_in)``."""
     fan_in, _ = _fans(shape)
+    rng = np.random.default_rng(rng)
     ### BEGIN SOLUTION
     return normal(shape, rng, std=np.sqrt(2 / fan_in), dtype=dtype)
     ### END SOLUTION
