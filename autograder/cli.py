@@ -1,4 +1,4 @@
-"""``python -m autograder``: build, record, lint, grade, demo, check, hostile."""
+"""``python -m autograder``: build, record, lint, grade, report, demo, check, hostile."""
 import argparse
 import os
 from pathlib import Path
@@ -29,6 +29,11 @@ def main(argv=None):
     grade.add_argument("--dask", metavar="SCHEDULER",
                        help="grade on a Dask cluster: 'local' for one on this machine, or a "
                             "scheduler address such as tcp://10.0.0.5:8786")
+    report = sub.add_parser("report", help="after grading: the class report (one HTML page) and LMS exports")
+    report.add_argument("assignment")
+    report.add_argument("--similarity", type=float, default=None, metavar="SHARE",
+                        help="list pairs sharing at least this share of one side's code (default: 0.5)")
+    report.add_argument("--canvas-id", help="the Canvas assignment's number, for the Canvas CSV's column")
     sub.add_parser("demo", help="build, release, grade a sample class, print the table")
     check = sub.add_parser("check", help="the kit grades itself: reference, release, mutants")
     check.add_argument("assignments", nargs="*")
@@ -51,6 +56,12 @@ def main(argv=None):
         from .grading.grade import grade, report
         print(report(grade(args.course, args.assignment, args.zip_dir, workers=args.workers,
                            resume=args.resume, dask=args.dask)))
+    elif args.command == "report":
+        from .report import THRESHOLD, build_report, summary
+        threshold = THRESHOLD if args.similarity is None else args.similarity
+        if not 0 <= threshold <= 1:
+            parser.error("--similarity is a share between 0 and 1")
+        print(summary(build_report(args.course, args.assignment, threshold, args.canvas_id)))
     elif args.command == "demo":
         from .harness.demo import demo
         demo(args.course)

@@ -1,7 +1,8 @@
 """Every path under the course directory, in one place. The folders nbgrader
 owns keep nbgrader's layout; the kit adds ``reference/`` (the reference
 solution's recorded answers and handed-in files, read by the judge and never
-visible to a sandbox) and ``logs/``."""
+visible to a sandbox), ``logs/`` and ``reports/`` (the class reports, for the
+instructor only: they show students' code)."""
 import os
 import re
 from dataclasses import dataclass
@@ -52,6 +53,20 @@ class Course:
 
     def logs(self, aid):
         return self.root / "logs" / aid
+
+    def reports(self, aid):
+        """The class report of ``aid`` and its grade exports."""
+        return self.root / "reports" / aid
+
+    def report(self, aid):
+        """The class report: one self-contained HTML page."""
+        return self.reports(aid) / "index.html"
+
+    def canvas_csv(self, aid):
+        return self.reports(aid) / "canvas.csv"
+
+    def moodle_csv(self, aid):
+        return self.reports(aid) / "moodle.csv"
 
     # -- per student -----------------------------------------------------------
     def submitted(self, student, aid):

@@ -203,9 +203,10 @@ def export(course):
 
 
 # -- what the gradebook holds --------------------------------------------------------
-def _reasons(notebook):
+def _reasons(notebook, limit=300):
     """``{grade_id: [why]}`` for the test cells of an autograded notebook that
-    failed or were repaired: the judgement's reasons, else the notebook's error."""
+    failed or were repaired: the judgement's reasons, else the notebook's error
+    (cut at ``limit`` characters; None: whole, as the class report groups them)."""
     found = {}
     for cell in notebook.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -216,14 +217,16 @@ def _reasons(notebook):
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         if errors:
             first = errors[0]
-            why.insert(0, first["evalue"] if first["ename"] == VERDICT else f"{first['ename']}: {first['evalue']}"[:300])
+            error = f"{first['ename']}: {first['evalue']}"[:limit]
+            why.insert(0, first["evalue"] if first["ename"] == VERDICT else error)
         if why:
             found[meta["grade_id"]] = why
     return found
 
 
-def results(course_dir, aid):
-    """Scores per student and per test cell, as the gradebook holds them."""
+def results(course_dir, aid, reason_limit=300):
+    """Scores per student and per test cell, as the gradebook holds them;
+    the reasons why cells lost points cut at ``reason_limit`` characters."""
     course = Course(course_dir)
     out = []
     set_aside = {p.stem for p in course.logs(aid).glob("*.ingest")} - set(course.students(aid))
@@ -247,7 +250,7 @@ def results(course_dir, aid):
                         result.tests[g.name] = g.score
                         result.flagged |= bool(g.needs_manual_grade)
             for path in notebooks:
-                reasons = _reasons(nbformat.read(path, as_version=4))
+                reasons = _reasons(nbformat.read(path, as_version=4), reason_limit)
                 result.taken.update({g: why for g, why in reasons.items() if g in result.tests})
             out.append(result)
     for result in out:  # what ingest refused or replaced: always reviewed

@@ -1,5 +1,5 @@
 """``demo``, the main job: build and release the course, hand in a small class
-of sample submissions, grade it, and show the results."""
+of sample submissions, grade it, show the results and write the class report."""
 import os
 import shutil
 import time
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..build.assemble import build
 from ..grading.grade import grade, report
+from ..report import build_report, summary
 from .submissions import make_submission, mutate, reference_modules
 
 ASSIGNMENT = "a1_backprop"
@@ -69,4 +70,5 @@ def demo(course_dir="course"):
     plot = plot_scores(results, course_dir / "score_distribution.png")
     print(f"\nfeedback: {course_dir}/feedback/<student>/{ASSIGNMENT}/   grades: {course_dir}/grades.csv")
     print(f"score distribution: {plot}")
+    print(summary(build_report(course_dir, ASSIGNMENT)))
     print(f"demo took {time.perf_counter() - start:.0f} s")
