@@ -406,27 +406,23 @@ for name in OPTIMIZERS:
 class _Momentum(snn.Momentum):
     def update(self, name, w, g):
         v = self._state(self.velocity, name, w)
-        v_prev = v.copy()
-        v *= self.momentum
-        v -= self.lr * g
-        w += (1 + self.momentum) * v - self.momentum * v_prev if self.nesterov else v
+        before = np.array(v)
+        v[...] = self.momentum * before - self.lr * g
+        w += (1 + self.momentum) * v - self.momentum * before if self.nesterov else v
 
 
 class _RMSProp(snn.RMSProp):
     def update(self, name, w, g):
         cache = self._state(self.cache, name, w)
-        cache *= self.decay
-        cache += (1 - self.decay) * g * g
-        w -= self.lr * g / (np.sqrt(cache) + self.eps)
+        cache[...] = self.decay * cache + (1 - self.decay) * np.square(g)
+        w -= self.lr * g / (self.eps + np.sqrt(cache))
 
 
 class _Adam(snn.Adam):
     def update(self, name, w, g):
         m, v = self._state(self.m, name, w), self._state(self.v, name, w)
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        v *= self.beta2
-        v += (1 - self.beta2) * g * g
+        m[...] = self.beta1 * m + (1 - self.beta1) * g
+        v[...] = self.beta2 * v + (1 - self.beta2) * np.square(g)
         w -= self.lr * (m / (1 - self.beta1 ** self.t)) / (np.sqrt(v / (1 - self.beta2 ** self.t)) + self.eps)
 
 
