@@ -129,8 +129,8 @@ def graded_tests(assignment_id):
 
 def catalog_problems(assignment_id, catalog):
     """What is wrong with a catalog before anything is graded: mutants without a
-    name or a graded test, names used twice, replacements that do not apply
-    exactly once, and functions of ``writes`` no mutant changes alone."""
+    name or a graded test, names used twice, and replacements that do not apply
+    exactly once (see :func:`unmutated` for the functions it leaves out)."""
     problems, tests, names = [], graded_tests(assignment_id), set()
     ref = reference_modules(assignment_id)
     cells = _solution_cells(assignment_id)
@@ -161,11 +161,14 @@ def catalog_problems(assignment_id, catalog):
                     patched[r["cell"]] = patched[r["cell"]].replace(r["old"], r["new"])
         except (ValueError, KeyError) as exc:
             problems.append(f"mutant {name}: {exc}")
-    alone = {f for m in catalog for f in touched(m) if len(touched(m)) == 1}
-    for function in writes_functions(assignment_id):
-        if function not in alone:
-            problems.append(f"{function} (in writes) has no mutant of its own in the catalog")
     return problems
+
+
+def unmutated(assignment_id, catalog):
+    """The functions of ``writes`` that no mutant of ``catalog`` changes alone
+    (``check`` reports them uncovered)."""
+    alone = {f for m in catalog for f in touched(m) if len(touched(m)) == 1}
+    return [f for f in writes_functions(assignment_id) if f not in alone]
 
 
 def _solution_cells(assignment_id):
@@ -372,6 +375,8 @@ def format_report(report, every=1):
             status = "FAIL"
         names = [r.mutant["name"] for r in alone] + [f"{r.mutant['name']} (with {', '.join(p for p in r.pieces if p != f)})"
                                                       for r in shared]
+        if not alone and not report.sampled:
+            names = ["none of its own in the catalog"] + names
         out.append(f"  {status}  {f.ljust(fw)}tests: {_short(tests).ljust(34)} mutants "
                    f"{len(killed_alone)}/{len(alone)} killed: {_short(names, 120)}")
     covered = len(report.functions) - len(report.uncovered)
