@@ -37,6 +37,11 @@ def main(argv=None):
     sub.add_parser("demo", help="build, release, grade a sample class, print the table")
     check = sub.add_parser("check", help="the kit grades itself: reference, release, mutants")
     check.add_argument("assignments", nargs="*")
+    check.add_argument("--catalog", type=Path, metavar="FILE",
+                       help="a mutant catalog of one's own (a list, for the one assignment named, or "
+                            "{assignment id: [mutants]}) instead of assignments/<id>/mutants.json")
+    check.add_argument("--every", type=int, default=1, metavar="N",
+                       help="grade only every N-th mutant (quicker; coverage is then not judged)")
     sub.add_parser("hostile", help="grade hostile submissions with honest ones; print the verdicts")
     args = parser.parse_args(argv)
 
@@ -72,5 +77,5 @@ def main(argv=None):
         return 0 if all(r[3] for r in rows) else 1
     elif args.command == "check":
         from .harness.selfcheck import check_all
-        return 0 if check_all(args.course, args.assignments or None) else 1
+        return 0 if check_all(args.course, args.assignments or None, every=args.every, catalog=args.catalog) else 1
     return 0

@@ -5,7 +5,10 @@ Each manifest's ``writes`` names the library functions its students write
 (``layers.Linear``, ``optim.SGD.update``, or a whole module: ``init``); a
 release hands out the solutions of earlier assignments and strips the rest.
 ``hands_in`` names the files besides notebooks and modules that students hand
-in (trained weights, predictions); ``timeout_s`` is the per-cell time limit."""
+in (trained weights, predictions); ``timeout_s`` is the per-cell time limit;
+``dataset`` the dataset its notebooks run on, and ``standin`` a module whose
+``make_standin_cache(folder)`` writes a synthetic stand-in for it (what
+``check`` runs on when the dataset is not cached)."""
 import json
 from pathlib import Path
 

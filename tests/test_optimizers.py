@@ -188,6 +188,29 @@ def test_weight_decay_leaves_a_models_biases_alone(name):
             np.testing.assert_array_equal(np.sign(before[k] - w), np.sign(before[k]))
 
 
+@pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam"])
+def test_weight_decay_is_the_l2_penalty_of_train_step(name):
+    """train_step(reg=r) and an optimizer with weight_decay=r take the same steps: both add
+    r * W to the weights' gradients and leave the biases' alone (biases not zero here)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((16, 5)), rng.integers(0, 3, 16)
+    models = [snn.mlp([5, 4, 3], seed=1) for _ in range(2)]
+    for model in models:
+        for k, w in model.params.items():
+            if k.endswith(".b"):
+                w[...] = np.arange(w.size) * 0.1 + 0.3
+    by_reg, by_decay = (snn.make_optimizer(name, models[0], lr=0.05),
+                        snn.make_optimizer(name, models[1], lr=0.05, weight_decay=0.2))
+    for _ in range(3):
+        loss_reg = snn.train_step(models[0], by_reg, X, y, reg=0.2)
+        loss_data = snn.train_step(models[1], by_decay, X, y)
+    penalty, _ = snn.l2_penalty(models[0].weights(), 0.2)
+    for k in models[0].params:
+        np.testing.assert_allclose(models[0].params[k], models[1].params[k], rtol=1e-12, atol=1e-14)
+    assert loss_reg > loss_data  # the same step, but train_step's loss includes the penalty
+    assert penalty > 0
+
+
 def test_weight_decay_needs_weights():
     with pytest.raises(ValueError, match=r"parameters named W.*\['w'\]"):
         snn.Adam({"w": np.ones(2)}, weight_decay=0.1)

@@ -17,7 +17,7 @@
 # | Linear forward | 2 |
 # | Linear backward | 3 |
 # | ReLU forward and backward | 2 |
-# | Softmax cross-entropy | 3 |
+# | Softmax and softmax cross-entropy | 3 |
 # | Written answer | 2 |
 # | **total** | **12** |
 
@@ -28,8 +28,9 @@
 import numpy as np
 
 from scratchnn import Linear, ReLU, softmax_cross_entropy
-from scratchnn.checks import Expected, check
+from scratchnn.checks import CheckFailed, Expected, check
 from scratchnn.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
+from scratchnn.losses import log_softmax, softmax
 
 expected = Expected("expected/public")
 
@@ -39,6 +40,72 @@ def linear_with(W, b):
     layer = Linear(*W.shape)
     layer.params["W"][...], layer.params["b"][...] = W, b
     return layer
+
+
+def linear_forward_checks(exp, suffix=""):
+    """Linear.forward's output, and the cache it leaves for backward: (x flattened, x's shape)."""
+    layer, x = linear_with(exp["linear_W"], exp["linear_b"]), exp["linear_x"]
+    exp.check("Linear.forward" + suffix, "linear_out", lambda: layer.forward(x))
+
+    def cached(i):
+        if not (isinstance(layer.cache, tuple) and len(layer.cache) == 2):
+            raise CheckFailed(f"Linear.forward must keep (x flattened to (N, D), x.shape) in self.cache "
+                              f"for backward; it keeps {type(layer.cache).__name__}")
+        return np.asarray(layer.cache[i])
+    check("Linear.forward keeps x flattened to (N, D) in self.cache" + suffix, lambda: cached(0),
+          x.reshape(len(x), -1))
+    check("Linear.forward keeps x's shape in self.cache" + suffix, lambda: cached(1), np.array(x.shape))
+
+
+def linear_ready(W, b, x):
+    """A Linear layer holding copies of W and b, with the cache a forward pass on x
+    leaves: backward is checked on its own, whatever forward does."""
+    layer = linear_with(W, b)
+    layer.cache = (x.reshape(len(x), -1), x.shape)
+    return layer
+
+
+def linear_backward_checks(exp, suffix=""):
+    """Linear.backward from the cache of the recorded x: dx, dW and db; then again after
+    another batch went through the same layer (gradients are assigned, never added up)."""
+    x, dout = exp["linear_x"], exp["linear_dout"]
+    layer = linear_ready(exp["linear_W"], exp["linear_b"], x)
+    exp.check("Linear.backward dx" + suffix, "linear_dx", lambda: layer.backward(dout))
+    exp.check("Linear.backward dW" + suffix, "linear_dW", lambda: layer.grads["W"])
+    exp.check("Linear.backward db" + suffix, "linear_db", lambda: layer.grads["b"])
+    layer.cache = (-2 * x[::-1].reshape(len(x), -1), x.shape)  # an earlier batch first
+    layer.backward(dout[::-1] + 1)
+    layer.cache = (x.reshape(len(x), -1), x.shape)
+    layer.backward(dout)
+    exp.check("Linear.backward a second time: dW of that batch alone (assigned, not added)" + suffix,
+              "linear_dW", lambda: layer.grads["W"])
+    exp.check("Linear.backward a second time: db of that batch alone (assigned, not added)" + suffix,
+              "linear_db", lambda: layer.grads["b"])
+    check("Linear.backward(dout, input_grad=False) returns None" + suffix,
+          lambda: layer.backward(dout, input_grad=False) is None, True)
+
+
+def relu_checks(exp, suffix=""):
+    """ReLU forward and backward on the recorded inputs, then on them again after another
+    batch went through the same layer (backward uses the mask of the last forward)."""
+    relu = ReLU()
+    exp.check("ReLU.forward" + suffix, "relu_out", lambda: relu.forward(exp["relu_x"]))
+    exp.check("ReLU.backward" + suffix, "relu_dx", lambda: relu.backward(exp["relu_dout"]))
+    relu = ReLU()
+    relu.forward(-exp["relu_x"])  # an earlier batch through the same layer
+    exp.check("ReLU.forward of a second batch" + suffix, "relu_out", lambda: relu.forward(exp["relu_x"]))
+    exp.check("ReLU.backward of a second batch: its own mask" + suffix, "relu_dx",
+              lambda: relu.backward(exp["relu_dout"]))
+
+
+def softmax_checks(exp, suffix=""):
+    """softmax, log_softmax and softmax_cross_entropy on the recorded scores."""
+    exp.check("softmax" + suffix, "softmax_out", lambda: softmax(exp["ce_scores"]))
+    exp.check("log_softmax" + suffix, "log_softmax_out", lambda: log_softmax(exp["ce_scores"]))
+    exp.check("softmax_cross_entropy loss" + suffix, "ce_loss",
+              lambda: softmax_cross_entropy(exp["ce_scores"], exp["ce_y"])[0])
+    exp.check("softmax_cross_entropy dscores" + suffix, "ce_dscores",
+              lambda: softmax_cross_entropy(exp["ce_scores"], exp["ce_y"])[1])
 
 # %% [markdown]
 # ## 1. The fully connected layer
@@ -53,17 +120,14 @@ def linear_with(W, b):
 # %%
 # Self-check: Linear.forward
 e = expected
-expected.check("Linear.forward", "linear_out",
-               lambda: linear_with(e["linear_W"], e["linear_b"]).forward(e["linear_x"]))
+linear_forward_checks(e)
 
 # %% kind="tests" id="test_linear_forward" points=2
 # test: Linear.forward (2 points)
-expected.check("Linear.forward", "linear_out",
-               lambda: linear_with(e["linear_W"], e["linear_b"]).forward(e["linear_x"]))
+linear_forward_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
-hidden.check("Linear.forward on new inputs", "linear_out",
-             lambda: linear_with(hidden["linear_W"], hidden["linear_b"]).forward(hidden["linear_x"]))
+linear_forward_checks(hidden, " (new inputs)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -83,12 +147,9 @@ hidden.check("Linear.forward on new inputs", "linear_out",
 # $\big(f(x+h) - f(x-h)\big) / 2h$, which need no calculus at all.
 
 # %%
-# Self-check: Linear.backward
+# Self-check: Linear.backward (from the cache a forward pass leaves, so that it is checked on its own)
+linear_backward_checks(e)
 layer = linear_with(e["linear_W"], e["linear_b"])
-layer.forward(e["linear_x"])
-expected.check("Linear.backward dx", "linear_dx", lambda: layer.backward(e["linear_dout"]))
-expected.check("Linear.backward dW", "linear_dW", lambda: layer.grads["W"])
-expected.check("Linear.backward db", "linear_db", lambda: layer.grads["b"])
 x = e["linear_x"].copy()
 numeric = numerical_gradient_array(lambda: layer.forward(x), x, e["linear_dout"])
 layer.forward(x)
@@ -97,18 +158,10 @@ print("relative error of dx against centred differences:",
 
 # %% kind="tests" id="test_linear_backward" points=3
 # test: Linear.backward (3 points)
-layer = linear_with(e["linear_W"], e["linear_b"])
-layer.forward(e["linear_x"])
-expected.check("Linear.backward dx", "linear_dx", lambda: layer.backward(e["linear_dout"]))
-expected.check("Linear.backward dW", "linear_dW", lambda: layer.grads["W"])
-expected.check("Linear.backward db", "linear_db", lambda: layer.grads["b"])
+linear_backward_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
-layer = linear_with(hidden["linear_W"], hidden["linear_b"])
-layer.forward(hidden["linear_x"])
-hidden.check("Linear.backward dx on new inputs", "linear_dx", lambda: layer.backward(hidden["linear_dout"]))
-hidden.check("Linear.backward dW on new inputs", "linear_dW", lambda: layer.grads["W"])
-hidden.check("Linear.backward db on new inputs", "linear_db", lambda: layer.grads["b"])
+linear_backward_checks(hidden, " (new inputs)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -119,20 +172,15 @@ hidden.check("Linear.backward db on new inputs", "linear_db", lambda: layer.grad
 
 # %%
 # Self-check: ReLU
-relu = ReLU()
-expected.check("ReLU.forward", "relu_out", lambda: relu.forward(e["relu_x"]))
-expected.check("ReLU.backward", "relu_dx", lambda: relu.backward(e["relu_dout"]))
+relu_checks(e)
 
 # %% kind="tests" id="test_relu" points=2
 # test: ReLU forward and backward (2 points)
-relu = ReLU()
-expected.check("ReLU.forward", "relu_out", lambda: relu.forward(e["relu_x"]))
-expected.check("ReLU.backward", "relu_dx", lambda: relu.backward(e["relu_dout"]))
+relu_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
+relu_checks(hidden, " (new inputs)")
 relu = ReLU()
-hidden.check("ReLU.forward on new inputs", "relu_out", lambda: relu.forward(hidden["relu_x"]))
-hidden.check("ReLU.backward on new inputs", "relu_dx", lambda: relu.backward(hidden["relu_dout"]))
 relu.forward(np.array([[-1.0, 0.0, 2.0]]))
 check("ReLU.backward at 0", lambda: relu.backward(np.ones((1, 3))), np.array([[0.0, 0.0, 1.0]]))
 ### END HIDDEN TESTS
@@ -145,31 +193,26 @@ check("ReLU.backward at 0", lambda: relu.backward(np.ones((1, 3))), np.array([[0
 # $$L = -\frac{1}{N}\sum_n \log p_{n, y_n}, \qquad
 #   \frac{\partial L}{\partial s} = \frac{1}{N}\left(p - \text{onehot}(y)\right).$$
 # Subtract each row's maximum score before exponentiating: it changes nothing mathematically
-# and keeps `np.exp` from overflowing. Return `(loss, dscores)`.
+# and keeps `np.exp` from overflowing. In `scratchnn/losses.py`, write `softmax(scores)` (the
+# probabilities, row by row), `log_softmax(scores)` (their logarithms, computed as
+# `shifted - log(sum(exp(shifted)))` so that no `log(0)` is ever taken), then
+# `softmax_cross_entropy(scores, y)`, which returns `(loss, dscores)`.
 
 # %%
-# Self-check: softmax_cross_entropy
-expected.check("softmax_cross_entropy loss", "ce_loss",
-               lambda: softmax_cross_entropy(e["ce_scores"], e["ce_y"])[0])
-expected.check("softmax_cross_entropy dscores", "ce_dscores",
-               lambda: softmax_cross_entropy(e["ce_scores"], e["ce_y"])[1])
+# Self-check: softmax, log_softmax and softmax_cross_entropy
+softmax_checks(e)
 scores = e["ce_scores"].copy()
 numeric = numerical_gradient(lambda: softmax_cross_entropy(scores, e["ce_y"])[0], scores)
 print("relative error against centred differences:",
       rel_error(softmax_cross_entropy(scores, e["ce_y"])[1], numeric), "(should be < 1e-7)")
 
 # %% kind="tests" id="test_softmax_ce" points=3
-# test: softmax cross-entropy (3 points)
-expected.check("softmax_cross_entropy loss", "ce_loss",
-               lambda: softmax_cross_entropy(e["ce_scores"], e["ce_y"])[0])
-expected.check("softmax_cross_entropy dscores", "ce_dscores",
-               lambda: softmax_cross_entropy(e["ce_scores"], e["ce_y"])[1])
+# test: softmax, log_softmax and softmax cross-entropy (3 points)
+softmax_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
-hidden.check("softmax_cross_entropy loss on new inputs", "ce_loss",
-             lambda: softmax_cross_entropy(hidden["ce_scores"], hidden["ce_y"])[0])
-hidden.check("softmax_cross_entropy dscores on new inputs", "ce_dscores",
-             lambda: softmax_cross_entropy(hidden["ce_scores"], hidden["ce_y"])[1])
+softmax_checks(hidden, " (new inputs)")
+hidden.check("softmax of scores near 1000", "softmax_big", lambda: softmax(hidden["ce_big_scores"]))
 hidden.check("softmax_cross_entropy loss on scores near 1000", "ce_big_loss",
              lambda: softmax_cross_entropy(hidden["ce_big_scores"], hidden["ce_y"])[0])
 hidden.check("softmax_cross_entropy dscores on scores near 1000", "ce_big_dscores",

@@ -4,8 +4,9 @@
 # With layers that go forward and backward (part 1), you now build a multilayer perceptron,
 # start it from good weights, check its gradients numerically, and train it with minibatch
 # stochastic gradient descent (SGD). You write the code in `scratchnn/init.py`,
-# `scratchnn/gradcheck.py`, `scratchnn/optim.py` (the `SGD` class), `scratchnn/train.py`
-# (`train_step`) and `scratchnn/layers.py` (the `Tanh` class), and the answers in this notebook.
+# `scratchnn/gradcheck.py`, `scratchnn/optim.py` (the `SGD` class), `scratchnn/losses.py`
+# (`l2_penalty`), `scratchnn/train.py` (`train_step`) and `scratchnn/layers.py` (the `Tanh`
+# class), and the answers in this notebook.
 # Then you search for hyperparameters, train your best network on the full training set and
 # hand in its weights, `mnist_mlp.npz`: the grader measures them on images you never see.
 #
@@ -13,8 +14,8 @@
 # | --- | --- |
 # | Weight initialisers | 2 |
 # | Gradient checker | 2 |
-# | SGD step | 1 |
-# | Training step | 2 |
+# | SGD step, with weight decay | 1 |
+# | Training step and L2 penalty | 2 |
 # | Another nonlinearity: tanh | 1 |
 # | An MLP of the right size | 1 |
 # | Written answer: initialisation | 2 |
@@ -27,6 +28,7 @@
 # Setup: run this cell first. The modules are reloaded whenever you edit them.
 # %load_ext autoreload
 # %autoreload 2
+import contextlib
 import os
 
 import matplotlib.pyplot as plt
@@ -34,8 +36,9 @@ import numpy as np
 
 import scratchnn as snn
 from scratchnn import plots, selection
-from scratchnn.checks import Expected, check, judged_from_file
+from scratchnn.checks import CheckFailed, Expected, captured_warnings, check, describe_mismatch, judged_from_file, run
 from scratchnn.data import describe_mnist, load_mnist
+from scratchnn.layers import is_weight
 
 expected = e = Expected("expected/public")
 # The grader runs the tests, never the long experiments: those cells skip themselves.
@@ -47,6 +50,41 @@ print(describe_mnist(data))
 def zero_init(shape, rng=None, dtype=np.float64):
     """Zeros without calling your initialisers, so each test checks one thing."""
     return np.zeros(shape, dtype=dtype)
+
+
+def failing_layers(net):
+    """The layer types of ``net`` whose forward pass gives wrong outputs on the recorded
+    inputs of part 1, each with the test that grades it: what an accuracy measured here
+    depends on besides the weights."""
+    def linear(x):
+        layer = snn.Linear(*e["linear_W"].shape)
+        layer.params["W"][...], layer.params["b"][...] = e["linear_W"], e["linear_b"]
+        return layer.forward(x)
+    probes = {"Linear": ("test_linear_forward", lambda: linear(e["linear_x"]), "linear_out"),
+              "ReLU": ("test_relu", lambda: snn.ReLU().forward(e["relu_x"]), "relu_out"),
+              "Tanh": ("test_tanh", lambda: snn.Tanh().forward(e["tanh_x"]), "tanh_out")}
+    wrong = []
+    for kind in dict.fromkeys(type(layer).__name__ for layer in net.layers.values()):
+        if kind not in probes:
+            continue
+        test, compute, key = probes[kind]
+        try:
+            with captured_warnings():
+                problem = describe_mismatch(compute(), e[key], **e.tolerances[key])
+        except Exception as exc:  # noqa: BLE001 - not implemented, or broken
+            problem = f"{type(exc).__name__}"
+        if problem:
+            wrong.append(f"{kind}.forward ({test})")
+    return wrong
+
+
+def accuracy_here(net, X, y):
+    """The accuracy of ``net`` on (X, y), measured with this notebook's layers (NaN if they fail)."""
+    try:
+        return snn.evaluate(net, X, y)[1]
+    except Exception as exc:  # noqa: BLE001 - the layers' own tests say what is wrong
+        print(f"--  the network could not be evaluated here: {type(exc).__name__}: {exc}")
+        return float("nan")
 
 # %% [markdown]
 # ## 1. Weight initialisation
@@ -85,6 +123,10 @@ hidden.check("init.normal on new inputs", "init_normal",
 for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal"):
     hidden.check(f"init.{name} on new inputs", f"init_{name}", lambda: getattr(snn.init, name)(shape, seed))
 check("init.zeros", lambda: snn.init.zeros((2, 3)), np.zeros((2, 3)))
+check("every initialiser keeps the dtype it is given: bytes per value in float32",
+      lambda: np.array([getattr(snn.init, name)(shape, seed, dtype=np.float32).itemsize for name in
+                        ("zeros", "normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal")]),
+      np.full(6, 4))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -94,15 +136,30 @@ check("init.zeros", lambda: snn.init.zeros((2, 3)), np.zeros((2, 3)))
 # $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}.$$
 # Its error shrinks like $h^2$, until floating-point round-off (about $10^{-16}/h$ in float64)
 # takes over. Implement `centred_difference` (perturb one entry of `x` in place, and restore
-# it!), `numerical_gradient` (every entry), and `rel_error`, the largest
+# it!), `numerical_gradient` (every entry, for any shape of `x`), `numerical_gradient_array`
+# (the same for an array-valued `f` and an upstream gradient `dout`: the gradient of
+# `sum(f() * dout)`, what a layer's backward pass returns; copy what `f()` returns, since `f`
+# may hand back the very array it changes), and `rel_error`, the largest
 # $|a - b| / \max(|a| + |b|, 10^{-8})$.
 
 # %%
+def gradient_array_checks(exp, suffix=""):
+    """numerical_gradient_array of f() = x @ A (gradient dout @ A.T), and of f() = x itself."""
+    x, A, dout = exp["gradarr_x"].copy(), exp["gradarr_A"], exp["gradarr_dout"]
+    before = x.copy()
+    exp.check("numerical_gradient_array of x @ A" + suffix, "gradarr_grad",
+              lambda: snn.numerical_gradient_array(lambda: x @ A, x, dout))
+    check("numerical_gradient_array leaves x as it found it" + suffix, lambda: x, before)
+    check("numerical_gradient_array of f() = x itself (copy what f returns)" + suffix,
+          lambda: snn.numerical_gradient_array(lambda: x, x, x + 1), x + 1)
+
+
 # Self-check: the gradient checker on f(x) = sum(x**3), whose gradient is 3 x**2
 x = np.random.default_rng(0).standard_normal((3, 4))
 check("numerical_gradient of sum(x**3)",
       lambda: snn.numerical_gradient(lambda: np.sum(x ** 3), x), 3 * x ** 2)
 check("rel_error", lambda: snn.rel_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])), 0.2)
+gradient_array_checks(e)
 
 # %% kind="tests" id="test_gradcheck" points=2
 # test: the gradient checker (2 points)
@@ -110,6 +167,7 @@ x = np.random.default_rng(0).standard_normal((3, 4))
 check("numerical_gradient of sum(x**3)",
       lambda: snn.numerical_gradient(lambda: np.sum(x ** 3), x), 3 * x ** 2)
 check("rel_error", lambda: snn.rel_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])), 0.2)
+gradient_array_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 x = hidden["gradcheck_x"].copy()
@@ -120,6 +178,9 @@ check("numerical_gradient leaves x as it found it", lambda: x, before)
 check("rel_error of equal arrays", lambda: snn.rel_error(x, x), 0.0)
 check("rel_error of opposite signs (it divides by |a| + |b|)",
       lambda: snn.rel_error(np.array([-1.0, 4.0]), np.array([1.0, 4.0])), 1.0)
+x = hidden["gradarr_x"].copy()
+hidden.check("numerical_gradient_array of tanh(x @ A)", "gradarr_grad",
+             lambda: snn.numerical_gradient_array(lambda: np.tanh(x @ hidden["gradarr_A"]), x, hidden["gradarr_dout"]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -127,53 +188,189 @@ check("rel_error of opposite signs (it divides by |a| + |b|)",
 #
 # One SGD step moves every parameter against its gradient: $w \leftarrow w - \eta\, g$.
 # Implement `SGD.update` in `scratchnn/optim.py` (update `w` **in place**: `w -= ...`; the
-# model keeps a reference to that very array). Then implement `train_step` in
-# `scratchnn/train.py`: forward, softmax cross-entropy (plus the L2 penalty on the weights
-# when `reg > 0`), backward, optimizer step; return the loss.
+# model keeps a reference to that very array). Every optimizer takes a `weight_decay`: the code
+# given to you adds `weight_decay * w` to the gradient of each **weight** (never of a bias)
+# before calling `update`, exactly what the L2 penalty does to the gradients, so `update` uses
+# `g` as it comes.
+#
+# Then implement `l2_penalty(weights, reg)` in `scratchnn/losses.py`, the penalty
+# $\frac{\lambda}{2}\sum_k \lVert W_k \rVert^2$ of a dict of weights and its gradients
+# $\lambda W_k$, and `train_step` in `scratchnn/train.py`: forward, softmax cross-entropy
+# (plus `l2_penalty` of the weights only, `model.weights()`, when `reg > 0`), backward,
+# optimizer step; return the loss. The test of `train_step` grades `train_step` alone: the
+# model, the loss, the penalty and the optimizer it calls are stand-ins that give what correct
+# ones give, so a bug in those costs points in their own tests, not here.
 
 # %%
-# Self-check: SGD and train_step
-w = {"w": e["sgd_w0"].copy()}
-snn.SGD(w, lr=0.05).step({"w": e["sgd_g"]})
-expected.check("SGD step", "sgd_w", lambda: w["w"])
+def sgd_checks(exp, suffix=""):
+    """One SGD step; then two steps with weight decay on a weight W and a bias b that is not
+    zero (the very arrays updated in place, each step from where the last one left them)."""
+    w = {"w": exp["sgd_w0"].copy()}
+    snn.SGD(w, lr=0.05).step({"w": exp["sgd_g"]})
+    exp.check("SGD step" + suffix, "sgd_w", lambda: w["w"])
+    params = {"W": exp["sgdwd_W0"].copy(), "b": exp["sgdwd_b0"].copy()}
+    held = dict(params)  # what a model holds: the arrays themselves
+    opt = snn.SGD(params, lr=float(exp["sgdwd_lr"]), weight_decay=float(exp["sgdwd_decay"]))
+    for step in range(2):
+        opt.step({"W": exp["sgdwd_g_W"][step], "b": exp["sgdwd_g_b"][step]})
+    exp.check("SGD with weight_decay, two steps: W (decayed, updated in place)" + suffix, "sgdwd_W",
+              lambda: held["W"])
+    exp.check("SGD with weight_decay, two steps: b (a bias: never decayed)" + suffix, "sgdwd_b",
+              lambda: held["b"])
+
+
+def l2_checks(exp, suffix=""):
+    """l2_penalty of two weight matrices: the penalty and its gradients."""
+    weights = {"W1": exp["l2_W1"].copy(), "W2": exp["l2_W2"].copy()}
+    (penalty, grads), _ = run("l2_penalty", lambda: snn.l2_penalty(weights, float(exp["l2_reg"])))
+    exp.check("l2_penalty: the penalty" + suffix, "l2_penalty", lambda: penalty)
+    for name in weights:
+        exp.check(f"l2_penalty: the gradient of {name}" + suffix, f"l2_grad_{name}", lambda: grads[name])
+
+
+class ReplayModel:
+    """A two-layer model whose forward and backward give what a correct model gives on the
+    recorded batch (and say so when train_step hands them something else)."""
+
+    def __init__(self, exp):
+        self.exp, self.training, self.calls = exp, False, []
+        self.params = {k[len("step0_"):]: exp[k].copy() for k in sorted(exp.arrays) if k.startswith("step0_")}
+        self._grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    @property
+    def grads(self):
+        return dict(self._grads)
+
+    def weights(self):
+        return {k: v for k, v in self.params.items() if is_weight(k)}
+
+    def train(self, mode=True):
+        self.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def forward(self, X):
+        self.calls.append("forward")
+        same("gave the model's forward something other than X", X, self.exp["step_X"])
+        return self.exp["step_scores"].copy()
+
+    __call__ = forward
+
+    def backward(self, dout):
+        self.calls.append("backward")
+        same("gave the model's backward something other than the dscores softmax_cross_entropy returned",
+             dout, self.exp["step_dscores"])
+        self._grads = {k: self.exp[f"step_grad_{k}"].copy() for k in self.params}
+
+
+class ReplayOptimizer:
+    """Keeps the gradients each step is given (those of the model when step() has none)."""
+
+    def __init__(self, model, lr=0.1):
+        self.model, self.lr, self.steps = model, lr, []
+
+    def step(self, grads=None):
+        grads = self.model.grads if grads is None else grads
+        self.steps.append({k: np.array(v, dtype=np.float64) for k, v in grads.items()})
+
+
+def same(what, got, want):
+    problem = describe_mismatch(np.asarray(got), want, rtol=1e-9, atol=1e-12)
+    if problem:
+        raise CheckFailed(f"train_step {what}: {problem}")
+
+
+@contextlib.contextmanager
+def replayed_pieces(exp):
+    """softmax_cross_entropy and l2_penalty replaced, while train_step runs, by stand-ins
+    giving what the correct ones give on the recorded batch."""
+    def softmax_cross_entropy(scores, y):
+        same("gave softmax_cross_entropy scores other than the model's", scores, exp["step_scores"])
+        same("gave softmax_cross_entropy labels other than y", y, exp["step_y"])
+        return float(exp["step_data_loss"]), exp["step_dscores"].copy()
+
+    def l2_penalty(weights, reg):
+        biases = sorted(k for k in weights if not is_weight(k))
+        if biases:
+            raise CheckFailed(f"train_step gave l2_penalty the biases {biases}: L2 penalises the weights "
+                              f"only (model.weights())")
+        if reg == 0:
+            return 0.0, {k: np.zeros_like(w) for k, w in weights.items()}
+        if not np.isclose(reg, float(exp["step_reg"]), rtol=1e-12, atol=0):
+            raise CheckFailed(f"train_step gave l2_penalty reg={reg}, not the reg it was given ({float(exp['step_reg'])})")
+        for k, w in weights.items():
+            if f"step0_{k}" not in exp.arrays:
+                raise CheckFailed(f"train_step gave l2_penalty {k!r}, which is not a weight of the model")
+            same(f"gave l2_penalty a {k} other than the model's", w, exp[f"step0_{k}"])
+        return (float(sum(exp[f"step_pen_{k}"] for k in weights)),
+                {k: exp[f"step_dpen_{k}"].copy() for k in weights})
+
+    stand_ins = {"softmax_cross_entropy": softmax_cross_entropy, "l2_penalty": l2_penalty}
+    modules = (snn, snn.train, snn.losses)
+    saved = [(m, name, getattr(m, name)) for m in modules for name in stand_ins if hasattr(m, name)]
+    try:
+        for m, name, _ in saved:
+            setattr(m, name, stand_ins[name])
+        yield
+    finally:
+        for m, name, original in saved:
+            setattr(m, name, original)
+
+
+def train_step_checks(exp, suffix=""):
+    """train_step on a stand-in model, loss, penalty and optimizer (see above): the loss it
+    returns, and the gradients it hands the optimizer, in one step."""
+    model, reg = ReplayModel(exp), float(exp["step_reg"])
+    opt = ReplayOptimizer(model)
+    with replayed_pieces(exp):
+        loss, _ = run("train_step", lambda: snn.train_step(model, opt, exp["step_X"], exp["step_y"], reg=reg))
+    exp.check(f"train_step: the loss it returns, data loss + L2 penalty (reg={reg:g}){suffix}", "step_loss",
+              lambda: loss)
+    check("train_step: the model's forward, then its backward" + suffix,
+          lambda: model.calls == ["forward", "backward"], True)
+    check("train_step: one step of the optimizer" + suffix, lambda: len(opt.steps), 1)
+    for name in model.params:
+        what = "plus reg * W" if is_weight(name) else "a bias: no penalty"
+        exp.check(f"train_step: the gradient of {name} handed to the optimizer ({what}){suffix}",
+                  f"step_given_{name}", lambda: opt.steps[0][name] if opt.steps else None)
 
 
 def one_train_step(exp):
+    """The whole step, with your own layers, loss, penalty and SGD."""
     model = snn.mlp([exp["step_X"].shape[1], exp["step0_fc1.W"].shape[1], 3], init=zero_init)
     model.load_state_dict({k[len("step0_"):]: exp[k] for k in exp.arrays if k.startswith("step0_")})
-    loss = snn.train_step(model, snn.SGD(model, lr=0.1), exp["step_X"], exp["step_y"], reg=0.01)
+    loss = snn.train_step(model, snn.SGD(model, lr=0.1), exp["step_X"], exp["step_y"], reg=float(exp["step_reg"]))
     return loss, model
 
 
+# Self-check: SGD, l2_penalty and train_step (alone), then the whole step with all your pieces
+sgd_checks(e)
+l2_checks(e)
+train_step_checks(e)
 loss, model = one_train_step(e)
-expected.check("train_step loss", "step_loss", lambda: loss)
+expected.check("your layers, loss, l2_penalty, SGD and train_step together: the loss", "step_loss", lambda: loss)
 for name in model.params:
-    expected.check(f"train_step: {name} after the step", f"step_{name}", lambda: model.params[name])
+    expected.check(f"your layers, loss, l2_penalty, SGD and train_step together: {name} after the step",
+                   f"step_{name}", lambda: model.params[name])
 
 # %% kind="tests" id="test_sgd" points=1
-# test: SGD step (1 point)
-w = {"w": e["sgd_w0"].copy()}
-snn.SGD(w, lr=0.05).step({"w": e["sgd_g"]})
-expected.check("SGD step", "sgd_w", lambda: w["w"])
+# test: SGD step, with weight decay (1 point)
+sgd_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
-w = {"w": hidden["sgd_w0"].copy()}
-snn.SGD(w, lr=0.05).step({"w": hidden["sgd_g"]})
-hidden.check("SGD step on new inputs", "sgd_w", lambda: w["w"])
+sgd_checks(hidden, " (new inputs and hyperparameters)")
 ### END HIDDEN TESTS
 
 # %% kind="tests" id="test_train_step" points=2
-# test: train_step (2 points)
-loss, model = one_train_step(e)
-expected.check("train_step loss", "step_loss", lambda: loss)
-for name in model.params:
-    expected.check(f"train_step: {name} after the step", f"step_{name}", lambda: model.params[name])
+# test: train_step, alone, and l2_penalty (2 points)
+l2_checks(e)
+train_step_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
-loss, model = one_train_step(hidden)
-hidden.check("train_step loss on new inputs", "step_loss", lambda: loss)
-for name in model.params:
-    hidden.check(f"train_step on new inputs: {name}", f"step_{name}", lambda: model.params[name])
+l2_checks(hidden, " (new inputs)")
+train_step_checks(hidden, " (new inputs and reg)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -207,6 +404,11 @@ hidden.check("Tanh.forward on new inputs", "tanh_out", lambda: tanh.forward(hidd
 hidden.check("Tanh.backward on new inputs", "tanh_dx", lambda: tanh.backward(hidden["tanh_dout"]))
 check("Tanh.forward does not overflow at +-1000", lambda: snn.Tanh().forward(np.array([-1000.0, 1000.0])),
       np.array([-1.0, 1.0]))
+tanh = snn.Tanh()
+tanh.forward(-2 * hidden["tanh_x"])  # an earlier batch through the same layer
+hidden.check("Tanh.forward of a second batch", "tanh_out", lambda: tanh.forward(hidden["tanh_x"]))
+hidden.check("Tanh.backward of a second batch: from its own output", "tanh_dx",
+             lambda: tanh.backward(hidden["tanh_dout"]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -364,8 +566,10 @@ if not GRADING:
     net.save("mnist_mlp.npz")
 
 # %% [markdown]
-# The grader loads `mnist_mlp.npz` and measures it; it never trains anything. The goal is 97%
-# on the full MNIST (90% when the course runs on the bundled subset).
+# The grader loads `mnist_mlp.npz` and measures it, with correct layers of its own; it never
+# trains anything. The goal is 97% on the full MNIST (90% when the course runs on the bundled
+# subset). The test below measures it with your layers too, and says so when one of them fails
+# its own test: that costs points there, not here.
 
 # %% kind="tests" id="test_accuracy" points=3
 # test: your saved network reaches the goal (3 points)
@@ -374,13 +578,18 @@ size = handed_in.num_params()
 assert 500_000 <= size <= 1_000_000, f"mnist_mlp.npz holds {size:,} parameters: keep 0.5M to 1.0M"
 goal = 0.97 if data["source"] == "full" else 0.90
 val_acc = judged_from_file("accuracy of mnist_mlp.npz on the validation images", "accuracy",
-                           lambda: snn.evaluate(handed_in, data["X_val"], data["y_val"])[1],
+                           lambda: accuracy_here(handed_in, data["X_val"], data["y_val"]),
                            file="mnist_mlp.npz", dataset="mnist", split="val", goal=goal)
-assert val_acc >= goal, f"validation accuracy {val_acc:.4f} is below the goal {goal}"
-print(f"OK  validation accuracy {val_acc:.4f}")
+wrong = failing_layers(handed_in)
+if wrong:  # the grader measures the weights with correct layers: only they are graded here
+    print(f"--  validation accuracy {val_acc:.4f}, measured with your own {', '.join(wrong)}, which "
+          f"fails its test: fix that first. The grader measures mnist_mlp.npz with correct layers.")
+else:
+    assert val_acc >= goal, f"validation accuracy {val_acc:.4f} is below the goal {goal}"
+    print(f"OK  validation accuracy {val_acc:.4f}")
 ### BEGIN HIDDEN TESTS
 judged_from_file("accuracy of mnist_mlp.npz on images the notebook never used", "accuracy",
-                 lambda: snn.evaluate(handed_in, data["X_test"], data["y_test"])[1],
+                 lambda: accuracy_here(handed_in, data["X_test"], data["y_test"]),
                  file="mnist_mlp.npz", dataset="mnist", split="test", goal=goal)
 ### END HIDDEN TESTS
 

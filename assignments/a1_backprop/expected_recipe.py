@@ -3,8 +3,10 @@ reference library. ``public`` is shipped to students (their self-checks use
 it); ``hidden`` uses other inputs and shapes and reaches only the grader."""
 import numpy as np
 
-from scratchnn import SGD, Linear, ReLU, Tanh, mlp, softmax_cross_entropy, train_step
+from scratchnn import (SGD, Linear, ReLU, Tanh, l2_penalty, log_softmax, mlp, softmax,
+                       softmax_cross_entropy, train_step)
 from scratchnn.init import glorot_normal, glorot_uniform, he_normal, he_uniform, normal
+from scratchnn.layers import is_weight
 
 TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 1e-6, "atol": 1e-9},
               "linear_dW": {"rtol": 1e-6, "atol": 1e-9}, "linear_db": {"rtol": 1e-6, "atol": 1e-9},
@@ -18,15 +20,35 @@ TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 
               "sgd_w": {"rtol": 1e-12, "atol": 0}, "step_loss": {"rtol": 1e-7, "atol": 1e-10},
               "step_fc1.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc1.b": {"rtol": 1e-6, "atol": 1e-10},
               "step_fc2.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc2.b": {"rtol": 1e-6, "atol": 1e-10},
-              "gradcheck_grad": {"rtol": 1e-6, "atol": 1e-8}, "num_params_count": {"rtol": 0, "atol": 0}}
+              "gradcheck_grad": {"rtol": 1e-6, "atol": 1e-8}, "num_params_count": {"rtol": 0, "atol": 0},
+              "softmax_out": {"rtol": 1e-7, "atol": 1e-12}, "softmax_big": {"rtol": 1e-7, "atol": 1e-12},
+              "log_softmax_out": {"rtol": 1e-7, "atol": 1e-10},
+              "gradarr_grad": {"rtol": 1e-6, "atol": 1e-8},
+              "sgdwd_W": {"rtol": 1e-12, "atol": 1e-15}, "sgdwd_b": {"rtol": 1e-12, "atol": 1e-15},
+              "l2_penalty": {"rtol": 1e-9, "atol": 1e-12},
+              **{f"l2_grad_{k}": {"rtol": 1e-12, "atol": 0} for k in ("W1", "W2")},
+              **{f"step_given_{k}": {"rtol": 1e-9, "atol": 1e-12} for k in ("fc1.W", "fc1.b", "fc2.W", "fc2.b")}}
 
 
 def _unseen_case():
     """Hidden only: a gradient the checker must find, and a network's size."""
-    x = np.random.default_rng(5).standard_normal((2, 3, 2))
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 2))
     sizes = [784, 300, 100, 10]
+    # numerical_gradient_array of f() = tanh(x @ A), against the analytic gradient
+    xa, a = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+    dout = rng.standard_normal((3, 5))
     return {"gradcheck_x": x, "gradcheck_grad": np.cos(x) * x + np.sin(x),
-            "num_params_sizes": np.array(sizes), "num_params_count": np.array(mlp(sizes).num_params())}
+            "num_params_sizes": np.array(sizes), "num_params_count": np.array(mlp(sizes).num_params()),
+            "gradarr_x": xa, "gradarr_A": a, "gradarr_dout": dout,
+            "gradarr_grad": ((1 - np.tanh(xa @ a) ** 2) * dout) @ a.T}
+
+
+def _gradarr_case(seed):
+    """Public: numerical_gradient_array of f() = x @ A, whose gradient is dout @ A.T."""
+    rng = np.random.default_rng(seed)
+    x, a, dout = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal((3, 2))
+    return {"gradarr_x": x, "gradarr_A": a, "gradarr_dout": dout, "gradarr_grad": dout @ a.T}
 
 
 def _training_case(seed, shape):
@@ -41,12 +63,61 @@ def _training_case(seed, shape):
     w = {"w": case["sgd_w0"].copy()}
     SGD(w, lr=0.05).step({"w": case["sgd_g"]})
     case["sgd_w"] = w["w"]
+    case.update(_sgd_decay_case(rng, shape, lr=0.05 if seed % 2 else 0.2, decay=0.1 if seed % 2 else 0.3))
     model = mlp([shape[0], shape[1], 3], seed=seed)
+    for k, v in model.params.items():  # biases that are not zero, so that decaying them shows
+        if not is_weight(k):
+            v[...] = 0.5 * rng.standard_normal(v.shape)
     case.update({f"step0_{k}": v.copy() for k, v in model.params.items()})
     case["step_X"], case["step_y"] = rng.standard_normal((8, shape[0])), rng.integers(0, 3, 8)
-    case["step_loss"] = train_step(model, SGD(model, lr=0.1), case["step_X"], case["step_y"], reg=0.01)
+    case.update(_replayed_step(model, case["step_X"], case["step_y"], reg=0.01 if seed % 2 else 0.05))
+    case["step_loss"] = train_step(model, SGD(model, lr=0.1), case["step_X"], case["step_y"],
+                                   reg=float(case["step_reg"]))
     case.update({f"step_{k}": v for k, v in model.params.items()})
+    case.update(_l2_case(rng, shape))
     return case
+
+
+def _sgd_decay_case(rng, shape, lr, decay):
+    """Two SGD steps with weight decay on a weight W and a bias b that is not zero."""
+    w0 = {"W": rng.standard_normal(shape), "b": rng.standard_normal(shape[1])}
+    grads = [{"W": rng.standard_normal(shape), "b": rng.standard_normal(shape[1])} for _ in range(2)]
+    params = {k: v.copy() for k, v in w0.items()}
+    opt = SGD(params, lr=lr, weight_decay=decay)
+    for g in grads:
+        opt.step(g)
+    return {"sgdwd_W0": w0["W"], "sgdwd_b0": w0["b"], "sgdwd_lr": np.array(lr), "sgdwd_decay": np.array(decay),
+            "sgdwd_g_W": np.stack([g["W"] for g in grads]), "sgdwd_g_b": np.stack([g["b"] for g in grads]),
+            "sgdwd_W": params["W"], "sgdwd_b": params["b"]}
+
+
+def _replayed_step(model, X, y, reg):
+    """What the correct pieces give in a training step of ``model`` on (X, y) (its
+    scores, the loss and its gradient, the parameters' gradients, the L2 penalty of
+    each weight and its gradient), for the stand-ins that replay them while
+    train_step alone is graded; and what train_step must hand the optimizer."""
+    scores = model.forward(X)
+    data_loss, dscores = softmax_cross_entropy(scores, y)
+    model.backward(dscores)
+    grads = {k: g.copy() for k, g in model.grads.items()}
+    case = {"step_reg": np.array(reg), "step_scores": scores, "step_dscores": dscores,
+            "step_data_loss": np.array(data_loss), **{f"step_grad_{k}": g for k, g in grads.items()}}
+    given = dict(grads)
+    for k, w in model.weights().items():
+        penalty, dw = l2_penalty({k: w}, reg)
+        case[f"step_pen_{k}"], case[f"step_dpen_{k}"] = np.array(penalty), dw[k]
+        given[k] = grads[k] + dw[k]
+    case.update({f"step_given_{k}": g for k, g in given.items()})
+    return case
+
+
+def _l2_case(rng, shape):
+    """l2_penalty of two weight matrices."""
+    weights = {"W1": rng.standard_normal(shape), "W2": rng.standard_normal((shape[1], 3))}
+    reg = 0.03
+    penalty, grads = l2_penalty(weights, reg)
+    return {"l2_W1": weights["W1"], "l2_W2": weights["W2"], "l2_reg": np.array(reg),
+            "l2_penalty": np.array(penalty), **{f"l2_grad_{k}": g for k, g in grads.items()}}
 
 
 def _case(seed, image_shape, out_features, num_classes):
@@ -73,12 +144,14 @@ def _case(seed, image_shape, out_features, num_classes):
     case["tanh_out"] = tanh.forward(case["tanh_x"])
     case["tanh_dx"] = tanh.backward(case["tanh_dout"])
     case["ce_loss"], case["ce_dscores"] = softmax_cross_entropy(case["ce_scores"], case["ce_y"])
+    case["softmax_out"], case["softmax_big"] = softmax(case["ce_scores"]), softmax(case["ce_big_scores"])
+    case["log_softmax_out"] = log_softmax(case["ce_scores"])
     case["ce_big_loss"], case["ce_big_dscores"] = softmax_cross_entropy(case["ce_big_scores"], case["ce_y"])
     return case
 
 
 def record():
     """``(public, hidden, tolerances)``."""
-    public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4))}
+    public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4)), **_gradarr_case(13)}
     hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7)), **_unseen_case()}
     return public, hidden, TOLERANCES

@@ -29,6 +29,7 @@
 # Setup: run this cell first. The modules are reloaded whenever you edit them.
 # %load_ext autoreload
 # %autoreload 2
+import contextlib
 import os
 
 import matplotlib.pyplot as plt
@@ -146,10 +147,30 @@ def choose_lambda(lambdas, trial, X, y, k=5, seed=0):
 
 # %% [markdown]
 # The test below uses a stand-in trial that trains nothing: its accuracy is a known function
-# of `reg` and of the validation fold, so the right answer is known in advance.
+# of `reg` and of the validation fold, so the right answer is known in advance. It grades
+# `choose_lambda` alone: while it runs, `kfold_indices` is a stand-in too (folds of every
+# k-th example, a correct split of its own), so a bug in yours costs points in `test_kfold` only.
 
 # %% kind="tests" id="test_choose_lambda" points=2
 # test: choose_lambda (2 points)
+def every_kth_folds(n, k, seed=0):
+    """k folds of every k-th example (fold i: i, i + k, i + 2k, ...), each validating once:
+    a correct split, not the one of kfold_indices."""
+    return [(np.setdiff1d(np.arange(n), np.arange(i, n, k)), np.arange(i, n, k)) for i in range(k)]
+
+
+@contextlib.contextmanager
+def folds_replaced():
+    """kfold_indices, in the library and in this notebook, replaced by every_kth_folds."""
+    import scratchnn.selection as selection_module
+    saved = selection_module.kfold_indices, globals()["kfold_indices"]
+    selection_module.kfold_indices = globals()["kfold_indices"] = every_kth_folds
+    try:
+        yield
+    finally:
+        selection_module.kfold_indices, globals()["kfold_indices"] = saved
+
+
 def stand_in_trial(peak):
     """A trial whose accuracy peaks at reg = peak and shifts a little with the validation fold."""
     calls = []
@@ -163,21 +184,21 @@ def stand_in_trial(peak):
 def choose_lambda_checks(lambdas, peak, n, k, seed):
     X, y = np.arange(n, dtype=float)[:, None], np.zeros(n, dtype=int)
     trial, calls = stand_in_trial(peak)
-    best, rows = choose_lambda(lambdas, trial, X, y, k=k, seed=seed)
+    with folds_replaced():
+        (best, rows), _ = run("choose_lambda", lambda: choose_lambda(lambdas, trial, X, y, k=k, seed=seed))
+    folds = every_kth_folds(n, k, seed)
     name = f"choose_lambda({lambdas}, k={k})"
     check(f"{name}: trials run (one per candidate and fold)", lambda: len(calls), len(lambdas) * k)
     check(f"{name}: each trial trains on n - n/k examples",
-          lambda: np.sort([c[1] for c in calls]), np.sort([n - len(va) for _ in lambdas
-                                                           for _, va in kfold_indices(n, k, seed)]),
-          fixed=False)  # your own folds
+          lambda: np.sort([c[1] for c in calls]), np.sort([n - len(va) for _ in lambdas for _, va in folds]))
     check(f"{name}: one row per candidate, in order", lambda: np.array([row["reg"] for row in rows]),
           np.array(lambdas))
     means = [0.9 - 0.05 * abs(np.log10(reg / peak)) + 0.001 * X.sum() / k for reg in lambdas]
     check(f"{name}: mean validation accuracy of each candidate",
           lambda: np.array([row["mean"] for row in rows]), np.array(means))
-    stds = [np.std([0.001 * X[va].sum() for _, va in kfold_indices(n, k, seed)]) for _ in lambdas]
+    stds = [np.std([0.001 * X[va].sum() for _, va in folds]) for _ in lambdas]
     check(f"{name}: standard deviation over the folds", lambda: np.array([row["std"] for row in rows]),
-          np.array(stds), atol=1e-9, fixed=False)  # your own folds
+          np.array(stds), atol=1e-9)
     check(f"{name}: the candidate of the highest mean accuracy", lambda: best, peak)
 
 
@@ -186,8 +207,9 @@ choose_lambda_checks([1e-4, 1e-3, 1e-2, 1e-1, 1.0], peak=1e-2, n=20, k=4, seed=0
 choose_lambda_checks([0.3, 3e-5, 3e-3, 3e-4, 0.03], peak=3e-4, n=31, k=3, seed=5)
 hidden = Expected("hidden_expected")
 n, k = int(hidden["choose_n"]), int(hidden["choose_k"])
-best, rows = choose_lambda(list(hidden["choose_lambdas"]), stand_in_trial(float(hidden["choose_peak"]))[0],
-                           np.arange(n, dtype=float)[:, None], np.zeros(n, dtype=int), k=k, seed=2)
+with folds_replaced():
+    best, rows = choose_lambda(list(hidden["choose_lambdas"]), stand_in_trial(float(hidden["choose_peak"]))[0],
+                               np.arange(n, dtype=float)[:, None], np.zeros(n, dtype=int), k=k, seed=2)
 hidden.check("choose_lambda on candidates you have not seen: the mean accuracy of each", "choose_means",
              lambda: np.array([row["mean"] for row in rows]))
 hidden.check("choose_lambda on candidates you have not seen: the one chosen", "choose_best", lambda: best)
@@ -298,23 +320,23 @@ assert layer.forward(x.astype(np.float32)).dtype == np.float32, "Dropout must ke
 # ## 5. Dropout, backward
 #
 # The output is `x * mask`, so the gradient is `dout * mask`, with the mask of the last
-# forward pass. Implement `Dropout.backward`; the self-check compares it with the recorded
-# gradient and with centred differences (for which the mask must stay fixed).
+# forward pass, `self.mask`. Implement `Dropout.backward`; the checks set `self.mask` to the
+# scaled mask a forward pass keeps (so that `backward` is checked on its own, whatever
+# `forward` does) and compare with the recorded gradient and with centred differences of
+# `x * mask`.
 
 # %%
 # Self-check: Dropout.backward
 def dropout_backward_checks(exp, suffix=""):
-    layer = dropout_with_mask(exp)
-    layer.forward(exp["drop_x"])
+    p = float(exp["drop_p"])
+    mask = exp["drop_mask"] / (1 - p)  # what forward keeps in self.mask: 0, or 1 / (1 - p)
+    layer = snn.Dropout(p)
+    layer.mask = mask.copy()
     exp.check("Dropout.backward" + suffix, "drop_dx", lambda: layer.backward(exp["drop_dout"]))
     x = exp["drop_x"].copy()
-
-    def both():
-        numeric = numerical_gradient_array(lambda: layer.forward(x), x, exp["drop_dout"])
-        layer.forward(x)
-        return layer.backward(exp["drop_dout"]), numeric
-    (analytic, numeric), hints = run("Dropout gradient check", both)
-    check_close("Dropout.backward against centred differences" + suffix, analytic, numeric,
+    (analytic, numeric), hints = run("Dropout gradient check", lambda: (
+        layer.backward(exp["drop_dout"]), numerical_gradient_array(lambda: x * mask, x, exp["drop_dout"])))
+    check_close("Dropout.backward against centred differences of x * mask" + suffix, analytic, numeric,
                 rtol=1e-6, atol=1e-9, hints=hints)
 
 
@@ -326,11 +348,13 @@ dropout_backward_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 dropout_backward_checks(hidden, " (new inputs)")
-layer = snn.Dropout(0.4, rng=2)
-x = np.random.default_rng(4).standard_normal((30, 20))
-out = layer.forward(x)
-check("Dropout.backward uses the mask of the last forward pass", lambda: layer.backward(np.ones_like(x)),
-      np.where(out != 0, 1 / 0.6, 0.0), fixed=False)  # the mask your forward pass drew
+layer = snn.Dropout(0.4)
+rng = np.random.default_rng(4)
+first, last = [(rng.random((30, 20)) < 0.6) / 0.6 for _ in range(2)]
+layer.mask = first
+layer.backward(np.ones((30, 20)))
+layer.mask = last  # as the next forward pass leaves it
+check("Dropout.backward uses the mask of the last forward pass", lambda: layer.backward(np.ones((30, 20))), last)
 ### END HIDDEN TESTS
 
 # %% [markdown]

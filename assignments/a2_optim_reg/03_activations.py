@@ -25,6 +25,7 @@
 # Setup: run this cell first. The modules are reloaded whenever you edit them.
 # %load_ext autoreload
 # %autoreload 2
+import contextlib
 import os
 
 import matplotlib.pyplot as plt
@@ -32,7 +33,7 @@ import numpy as np
 
 import scratchnn as snn
 from scratchnn import plots
-from scratchnn.checks import CheckFailed, Expected, check, check_close, run
+from scratchnn.checks import CheckFailed, Expected, check, check_close, describe_mismatch, run
 from scratchnn.data import describe_mnist, load_mnist
 from scratchnn.gradcheck import numerical_gradient_array
 from scratchnn.layers import sigmoid
@@ -165,21 +166,58 @@ layer_checks(hidden, "elu", lambda: snn.ELU(float(hidden["elu_alpha"])), " (new 
 # variance layer after layer. `SELU` is a subclass of `ELU` that also keeps `scale`:
 # implement its forward and backward passes by calling `super().forward` and
 # `super().backward` and scaling by $\lambda$ (where? think of the chain rule).
+#
+# The test grades `SELU` alone: while it runs, `ELU`'s forward and backward are stand-ins
+# that give what a correct ELU gives on the recorded inputs, so that a bug in your ELU costs
+# points in `test_elu` only. (The self-check uses your own ELU.)
 
 # %%
-# Self-check: SELU
-layer_checks(e, "selu", snn.SELU)
+@contextlib.contextmanager
+def correct_elu(exp):
+    """ELU.forward and ELU.backward, as SELU's super() finds them, replaced by stand-ins that
+    replay a correct ELU (of SELU's alpha) on the recorded input ``act_x``."""
+    forward, backward = snn.ELU.forward, snn.ELU.backward
 
-# %% kind="tests" id="test_selu" points=2
-# test: SELU (2 points)
+    def replayed_forward(self, x):
+        if describe_mismatch(np.asarray(x), exp["act_x"], rtol=1e-12, atol=0):
+            raise CheckFailed("SELU.forward gave ELU.forward something other than its input x")
+        self.cache = "replayed"
+        return exp["selu_elu_out"].copy()
+
+    def replayed_backward(self, dout):
+        if self.cache != "replayed":
+            raise CheckFailed("SELU.backward called before SELU.forward")
+        return dout * exp["selu_elu_grad"]
+
+    snn.ELU.forward, snn.ELU.backward = replayed_forward, replayed_backward
+    try:
+        yield
+    finally:
+        snn.ELU.forward, snn.ELU.backward = forward, backward
+
+
+def selu_checks(exp, suffix=""):
+    """SELU forward and backward on the recorded inputs, with a correct ELU underneath."""
+    layer = snn.SELU()
+    with correct_elu(exp):
+        exp.check("SELU.forward" + suffix, "selu_out", lambda: layer.forward(exp["act_x"]))
+        exp.check("SELU.backward" + suffix, "selu_dx", lambda: layer.backward(exp["act_dout"]))
+
+
+# Self-check: SELU, alone, then with your own ELU (and its centred differences)
+selu_checks(e)
 layer_checks(e, "selu", snn.SELU)
-### BEGIN HIDDEN TESTS
-hidden = Expected("hidden_expected")
-layer_checks(hidden, "selu", snn.SELU, " (new inputs)")
 z = np.random.default_rng(0).standard_normal(200_000)
 check("SELU keeps mean 0 and variance 1 of a standard normal input",
       lambda: np.array([snn.SELU().forward(z).mean(), snn.SELU().forward(z).var()]), np.array([0.0, 1.0]),
       rtol=0, atol=0.02)
+
+# %% kind="tests" id="test_selu" points=2
+# test: SELU (2 points)
+selu_checks(e)
+### BEGIN HIDDEN TESTS
+hidden = Expected("hidden_expected")
+selu_checks(hidden, " (new inputs)")
 ### END HIDDEN TESTS
 
 # %% [markdown]

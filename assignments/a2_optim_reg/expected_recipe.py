@@ -13,8 +13,8 @@ EXACT = {"rtol": 1e-12, "atol": 0}
 STEP = {"rtol": 1e-9, "atol": 1e-12}
 TOLERANCES = {
     **{f"{opt}_{what}{p}": STEP for opt in ("mom", "nest", "rms", "adam")
-       for what in ("w1_", "s1_", "wk_", "m1_", "v1_") for p in ("W", "b")},
-    "decay_lrs": {"rtol": 1e-12, "atol": 1e-15},
+       for what in ("w1_", "s1_", "wk_", "m1_", "v1_", "wdk_") for p in ("W", "b")},
+    "decay_lrs": {"rtol": 1e-12, "atol": 1e-15}, "decay_lrs_order": {"rtol": 1e-12, "atol": 1e-15},
     "choose_means": {"rtol": 1e-9, "atol": 1e-12}, "choose_best": {"rtol": 0, "atol": 0},
     "kfold_train": EXACT, "kfold_val": EXACT, "kfold_train_sizes": EXACT, "kfold_val_sizes": EXACT,
     "drop_out": STEP, "drop_dx": STEP,
@@ -53,6 +53,7 @@ def _optimizer_case(seed, shape, steps):
                                                         np.array(0.9 if seed % 2 else 0.8),
                                                         np.array(0.999 if seed % 2 else 0.99))
     case["adam_t0"] = np.array(3 if seed % 2 else 7)
+    case["opt_wd"] = np.array(0.1 if seed % 2 else 0.3)  # weight decay: of the weight W, never of the bias b
     for p in ("W", "b"):
         case[f"mom_v0_{p}"] = 0.3 * rng.standard_normal(w0[p].shape)
         case[f"rms_c0_{p}"] = 0.05 * rng.random(w0[p].shape)
@@ -81,9 +82,17 @@ def _optimizer_case(seed, shape, steps):
         _stepped(make(w), grads)
         for p in ("W", "b"):
             case[f"{name}_wk_{p}"] = w[p]
+        if name != "nest":
+            w = copy(w0)
+            opt = make(w)
+            opt.weight_decay = float(case["opt_wd"])
+            _stepped(opt, grads)
+            for p in ("W", "b"):
+                case[f"{name}_wdk_{p}"] = w[p]
 
-    def adam(w):
-        return Adam(w, lr=float(case["adam_lr"]), beta1=float(case["adam_b1"]), beta2=float(case["adam_b2"]))
+    def adam(w, weight_decay=0.0):
+        return Adam(w, lr=float(case["adam_lr"]), beta1=float(case["adam_b1"]), beta2=float(case["adam_b2"]),
+                    weight_decay=weight_decay)
     w = copy(w0)
     opt = adam(w)
     opt.m, opt.v, opt.t = state("adam_m0"), state("adam_v0"), int(case["adam_t0"])
@@ -94,13 +103,21 @@ def _optimizer_case(seed, shape, steps):
     _stepped(adam(w), grads)
     for p in ("W", "b"):
         case[f"adam_wk_{p}"] = w[p]
+    w = copy(w0)
+    _stepped(adam(w, float(case["opt_wd"])), grads)
+    for p in ("W", "b"):
+        case[f"adam_wdk_{p}"] = w[p]
     return case
 
 
-def _schedule_case(lr, decay):
+def _schedule_case(lr, decay, order):
+    """The rates of epochs 0 to 11, and of the epochs ``order`` asked of a fresh schedule
+    (out of order, some twice: a schedule is a function of the epoch, not a state)."""
     schedule = ExponentialDecay(lr, decay=decay)
-    return {"decay_lr0": np.array(lr), "decay_rate": np.array(decay),
-            "decay_lrs": np.array([schedule(epoch) for epoch in range(12)])}
+    lrs = np.array([schedule(epoch) for epoch in range(12)])
+    fresh = ExponentialDecay(lr, decay=decay)
+    return {"decay_lr0": np.array(lr), "decay_rate": np.array(decay), "decay_lrs": lrs,
+            "decay_order": np.array(order), "decay_lrs_order": np.array([fresh(epoch) for epoch in order])}
 
 
 def _kfold_case(n, k, seed):
@@ -137,6 +154,11 @@ def _layer_case(seed, shape, drop_prob, slope, alpha):
                         ("elu", ELU(alpha)), ("selu", SELU())):
         case[f"{name}_out"] = layer.forward(x)
         case[f"{name}_dx"] = layer.backward(case["act_dout"])
+    # what a correct ELU of SELU's alpha gives on x, for the stand-in that replays it
+    # while SELU alone is graded: its output, and its derivative
+    elu = ELU(SELU().alpha)
+    case["selu_elu_out"] = elu.forward(x)
+    case["selu_elu_grad"] = elu.backward(np.ones_like(x))
     return case
 
 
@@ -152,8 +174,8 @@ def _choose_case(lambdas, peak, n, k):
 
 def record():
     """``(public, hidden, tolerances)``."""
-    public = {**_optimizer_case(1, (4, 3), 5), **_schedule_case(0.1, 0.85), **_kfold_case(10, 3, 0),
+    public = {**_optimizer_case(1, (4, 3), 5), **_schedule_case(0.1, 0.85, [3, 0, 7, 7, 11, 1]), **_kfold_case(10, 3, 0),
               **_layer_case(1, (4, 5), 0.5, 0.1, 1.0)}
-    hidden = {**_optimizer_case(2, (3, 6), 7), **_schedule_case(0.03, 0.7), **_kfold_case(23, 4, 7),
+    hidden = {**_optimizer_case(2, (3, 6), 7), **_schedule_case(0.03, 0.7, [9, 2, 0, 5, 5, 14, 1]), **_kfold_case(23, 4, 7),
               **_layer_case(2, (3, 7), 0.3, 0.2, 0.7), **_choose_case([0.5, 5e-4, 5e-2, 5e-3, 5e-5], 5e-3, 29, 4)}
     return public, hidden, TOLERANCES

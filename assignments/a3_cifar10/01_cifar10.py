@@ -50,7 +50,7 @@ import numpy as np
 import data_scripts
 import scratchnn as snn
 from scratchnn import export, plots
-from scratchnn.checks import Expected, check, judged_from_file
+from scratchnn.checks import Expected, captured_warnings, check, describe_mismatch, judged_from_file
 from scratchnn.data import load_cifar10, normalize
 
 expected = e = Expected("expected/public")
@@ -85,6 +85,18 @@ def network_problems(net, depth, width, input_size, num_classes):
             problems.append(f"{name} has std {w.std():.3g}; He initialisation gives "
                             f"sqrt(2 / fan_in) = {np.sqrt(2 / w.shape[0]):.3g}")
     return problems
+
+
+def preprocess_fails_its_test():
+    """Whether ``preprocess`` gives wrong outputs on the recorded inputs (checked quietly):
+    what the accuracies measured in this notebook depend on besides the handed-in files."""
+    try:
+        with captured_warnings():
+            outputs = preprocess(e["pre_a"].copy(), e["pre_b"].copy())
+            return any(describe_mismatch(out, e[key], **e.tolerances[key])
+                       for out, key in zip(outputs, ("pre_out_a", "pre_out_b")))
+    except Exception:  # noqa: BLE001 - not written, or broken
+        return True
 
 
 def csv_lines(predictions, **kwargs):
@@ -389,8 +401,12 @@ assert snn.predict(submitted, X_val[:5]).shape == (5,), "the network does not ma
 val_acc = judged_from_file(f"accuracy of {WEIGHTS} on the validation images", "accuracy",
                            lambda: snn.accuracy(snn.predict(submitted, X_val), y_val),
                            file=WEIGHTS, dataset="cifar10", split="val", goal=0.50)
-assert val_acc >= 0.50, f"{WEIGHTS} reaches {val_acc:.3f} validation accuracy; 0.50 is needed"
-print(f"OK  {WEIGHTS}: validation accuracy {val_acc:.3f}")
+if preprocess_fails_its_test():  # the grader measures the weights on images it prepares itself
+    print(f"--  {WEIGHTS}: {val_acc:.3f} on images prepared by your preprocess, which fails test_preprocess: "
+          f"fix it first. The grader measures {WEIGHTS} on images it prepares itself.")
+else:
+    assert val_acc >= 0.50, f"{WEIGHTS} reaches {val_acc:.3f} validation accuracy; 0.50 is needed"
+    print(f"OK  {WEIGHTS}: validation accuracy {val_acc:.3f}")
 ### BEGIN HIDDEN TESTS
 judged_from_file(f"accuracy of {WEIGHTS} on the test images", "accuracy",
                  lambda: snn.accuracy(snn.predict(submitted, X_test), y_test),
@@ -405,8 +421,12 @@ ids, predictions = export.read_predictions_csv(PREDICTIONS)
 check("the ids of the predictions file", lambda: ids, np.arange(len(X_test)))
 assert predictions.min() >= 0 and predictions.max() <= 9, "classes must be 0 to 9"
 agree = np.mean(predictions == snn.predict(snn.load_model(WEIGHTS), X_test))
-assert agree >= 0.99, f"only {agree:.1%} of the predictions are those of {WEIGHTS}"
-print(f"OK  {PREDICTIONS}: {agree:.1%} agree with {WEIGHTS}")
+if preprocess_fails_its_test():  # the grader compares them on images it prepares itself
+    print(f"--  {PREDICTIONS}: {agree:.1%} agree with {WEIGHTS} on images prepared by your preprocess, which "
+          f"fails test_preprocess: fix it first. The grader compares them on images it prepares itself.")
+else:
+    assert agree >= 0.99, f"only {agree:.1%} of the predictions are those of {WEIGHTS}"
+    print(f"OK  {PREDICTIONS}: {agree:.1%} agree with {WEIGHTS}")
 ### BEGIN HIDDEN TESTS
 judged_from_file(f"{PREDICTIONS}: the test images in order, as {WEIGHTS} predicts them, 48% right",
                  "predictions", lambda: snn.accuracy(predictions, y_test), file=PREDICTIONS,

@@ -238,13 +238,14 @@ def attacks(course, port):
         Attack("process_bomb", "forks until it cannot", flagged=False,
                cell="import os, time\nfor _ in range(100000):\n    if os.fork() == 0:\n"
                     "        time.sleep(5)\n        os._exit(0)"),
+        # a bug costs points once: train_step is graded on stand-ins, the accuracy by the grader's own layers
         Attack("reads_hidden", "answers from the hidden expected arrays it can find",
-               zero=("test_linear_forward", "test_train_step", "test_accuracy"),
+               zero=("test_linear_forward",),
                module=("layers.py", READ_HIDDEN.format(course=course))),
         Attack("writes_everywhere", "writes into the gradebook, source/, another student's folder",
                cell=WRITE_EVERYWHERE.format(course=course)),
         Attack("patches_checker", "a wrong gradient, and the checker, NumPy and AssertionError redefined",
-               zero=("test_softmax_ce", "test_train_step"), flagged=True, module=("losses.py", PATCH_CHECKER),
+               zero=("test_softmax_ce",), flagged=True, module=("losses.py", PATCH_CHECKER),
                patch=("losses.py", "    dscores /= n\n", "")),
         Attack("deletes_and_duplicates_tests", "a test cell deleted, another duplicated (both repaired)",
                flagged=True, prepare=delete_and_duplicate_tests),
@@ -253,8 +254,7 @@ def attacks(course, port):
                module=("layers.py", "\nimport socket\ntry:\n    socket.create_connection(('127.0.0.1', "
                        f"{port}), timeout=2).sendall(b'leak')\nexcept OSError:\n    pass\n")),
         Attack("hardcodes_public", "returns the public expected outputs",
-               zero=("test_linear_forward", "test_linear_backward", "test_train_step", "test_accuracy"),
-               flagged=False, module=("layers.py", HARDCODE_PUBLIC)),
+               zero=("test_linear_forward", "test_accuracy"), flagged=False, module=("layers.py", HARDCODE_PUBLIC)),
         Attack("crafted_checkpoint", "a checkpoint that would run code when loaded", zero=("test_accuracy",),
                prepare=_crafted_checkpoint),
         # links: to a course file, to a classmate's work, to a device
@@ -291,7 +291,7 @@ def attacks(course, port):
                                                  "    raise NotImplementedError"),
                module=("gradcheck.py", FORGED_RECORDER)),
         Attack("output_then_failure", "an execute_result of 3 before a failing check",
-               zero=("test_softmax_ce", "test_train_step"), module=("losses.py", OUTPUT_THEN_FAIL)),
+               zero=("test_softmax_ce",), module=("losses.py", OUTPUT_THEN_FAIL)),
         # resources
         Attack("fills_tmp", "writes 1.1 GB to /tmp", cell=FILL_TMP),
         Attack("error_spam", "an error of 50 MB", cell="raise ValueError('x' * 50_000_000)"),

@@ -23,12 +23,13 @@ def _replace_once(text, old, new, where):
 
 
 def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
-                    edit_cell=None, patch_cell=None, answers=None, solved=False):
+                    edit_cell=None, patch_cell=None, patch_cells=(), answers=None, solved=False):
     """``submitted/<student>/<id>/`` from the release.
 
     modules: {file name: text} written into ``scratchnn/``; delete: module
     files removed; edit_cell: (grade_id, new source); patch_cell: (grade_id,
-    old, new), a replacement made once in that cell; answers: {grade_id: text}
+    old, new), a replacement made once in that cell (patch_cells: several, made
+    in order); answers: {grade_id: text}
     for written-answer cells; solved: the notebooks' answer cells filled in
     with the solutions of the source notebooks, and the reference's artifacts
     (trained weights, predictions) handed in."""
@@ -45,14 +46,16 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
         (dest / "scratchnn" / name).write_text(text)
     for name in delete:
         (dest / "scratchnn" / name).unlink()
+    patches = [patch_cell, *patch_cells] if patch_cell else list(patch_cells)
     for path in dest.glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if edit_cell and grade_id == edit_cell[0]:
                 cell.source = edit_cell[1]
-            if patch_cell and grade_id == patch_cell[0]:
-                cell.source = _replace_once(cell.source, *patch_cell[1:], where=f"cell {grade_id}")
+            for patch in patches:
+                if grade_id == patch[0]:
+                    cell.source = _replace_once(cell.source, *patch[1:], where=f"cell {grade_id}")
             if answers and grade_id in answers:
                 cell.source = answers[grade_id]
         nbformat.write(nb, path)
