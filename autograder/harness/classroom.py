@@ -7,8 +7,8 @@ Every step is nbgrader's own exchange code (what the students' Assignment List
 and formgrader's buttons call), in this process: one nbgrader import for the
 whole class instead of one per command. In real use each student is an OS
 user, whose name nbgrader takes as the student id; here the sample students
-share one OS user, so each names itself (``--student`` on nbgrader's command
-line does the same)."""
+share one OS user, so each names itself (``c.CourseDirectory.student_id``, as
+``student/configure.py --student`` sets it for a student's own Jupyter)."""
 import shutil
 from pathlib import Path
 
