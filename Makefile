@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: setup test test-fast demo check bench data clean
+.PHONY: setup test test-fast demo check bench data lab student clean
 
 setup: $(VENV_STAMP)
 
@@ -29,6 +29,21 @@ bench: setup           ## speed figures (printed, not asserted)
 
 data: setup            ## cache MNIST (add FROM=dir to use local files)
 	$(PY) -m data_scripts fetch mnist $(if $(FROM),--from $(FROM))
+
+lab: setup             ## the instructor's JupyterLab on course/ (Nbgrader > Formgrader); build first
+	cd course && ../.venv/bin/jupyter lab
+
+# A student's environment of its own, as students set theirs up (README, "For students");
+# EXCHANGE= the course's exchange folder (default: course/exchange, for trying it out here).
+student: .venv-student/.installed
+	.venv-student/bin/python student/configure.py --exchange $(or $(EXCHANGE),$(CURDIR)/course/exchange) \
+	  $(if $(STUDENT),--student $(STUDENT))
+	@echo "start it with: .venv-student/bin/jupyter lab"
+
+.venv-student/.installed: student/requirements.txt
+	python3 -m venv .venv-student
+	.venv-student/bin/pip install -q -r student/requirements.txt
+	touch $@
 
 clean:
 	rm -rf course out .pytest_cache

@@ -15,6 +15,9 @@ def main(argv=None):
                                         "(default: SQLite in the course directory)")
     build.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",
                        help="sandbox for student code (default: bubblewrap where it works)")
+    build.add_argument("--exchange", type=Path,
+                       help="nbgrader's exchange folder, shared with the students' Jupyter, e.g. "
+                            "/srv/nbgrader/exchange (default: COURSE/exchange)")
     record = sub.add_parser("record", help="record an assignment's expected arrays from the reference")
     record.add_argument("assignment")
     sub.add_parser("lint", help="look for leaks in release/ and feedback/")
@@ -47,7 +50,8 @@ def main(argv=None):
 
     if args.command == "build":
         from .build.assemble import build
-        build(args.course, args.assignments or None, isolation=args.isolation, db_url=args.db_url)
+        build(args.course, args.assignments or None, isolation=args.isolation, db_url=args.db_url,
+              exchange=args.exchange)
         print(f"built {args.course}: released and linted")
     elif args.command == "record":
         from .build.expected import record

@@ -1,8 +1,9 @@
 """Every path under the course directory, in one place. The folders nbgrader
 owns keep nbgrader's layout; the kit adds ``reference/`` (the reference
 solution's recorded answers and handed-in files, read by the judge and never
-visible to a sandbox), ``logs/`` and ``reports/`` (the class reports, for the
-instructor only: they show students' code)."""
+visible to a sandbox), ``logs/``, ``reports/`` (the class reports, for the
+instructor only: they show students' code) and, unless put elsewhere, nbgrader's
+``exchange/``."""
 import os
 import re
 from dataclasses import dataclass
@@ -32,6 +33,11 @@ class Course:
     @property
     def gradebook_file(self):
         return self.root / "gradebook.db"
+
+    @property
+    def exchange(self):
+        """nbgrader's exchange by default (``build --exchange`` puts it elsewhere)."""
+        return self.root / "exchange"
 
     @property
     def grades_csv(self):

@@ -1,10 +1,13 @@
-"""A real Jupyter server running nbgrader's formgrader over a course directory,
-for tests that grade the way an instructor does in the browser (the
-"Autograde" button) rather than through ``nbgrader autograde``.
+"""Real Jupyter servers for tests: nbgrader's formgrader over a course
+directory, for tests that grade the way an instructor does in the browser (the
+"Autograde" button) rather than through ``nbgrader autograde``, and JupyterLab
+for the browser tests.
 
     with running_formgrader(course_dir) as fg:
         reply = fg.autograde("a1_backprop", "ann")   # {"success", "log", and "error" on failure}
         status, html = fg.get("/formgrader")
+    with running_jupyter(home, app="lab", env={...}) as lab:
+        browser.get(lab.login_url("/lab"))
 
 Only the standard library talks HTTP, to 127.0.0.1. Not a test module itself.
 """
@@ -28,8 +31,8 @@ START_S = 60  # the server must answer within this
 EXTENSION = "nbgrader.server_extensions.formgrader"
 
 
-class Formgrader:
-    """A started server: ``url``, ``token``, ``get``, ``autograde``, ``log``."""
+class Server:
+    """A started server: ``url``, ``token``, ``get``, ``log``, ``login_url``."""
 
     def __init__(self, url, token, log_path):
         self.url, self.token, self._log_path = url, token, log_path
@@ -53,6 +56,21 @@ class Formgrader:
                                          headers={"Authorization": f"token {self.token}"})
         return self._send(request, timeout)
 
+    def login_url(self, path):
+        """``path`` with the token, for a browser: the server answers with a login cookie."""
+        return f"{self.url}{path}{'&' if '?' in path else '?'}token={self.token}"
+
+    def log(self):
+        """Everything the server has printed so far (while it runs)."""
+        return Path(self._log_path).read_text(errors="replace")
+
+    def _cookie(self, name):
+        return next((c.value for c in self._cookies if c.name == name), None)
+
+
+class Formgrader(Server):
+    """A server with the formgrader: ``autograde`` as its button does."""
+
     def autograde(self, assignment_id, student_id, timeout=900):
         """What the Autograde button sends (manage_submissions.js, backbone_xsrf.js):
         an empty POST, authenticated by the login cookie, with the _xsrf cookie echoed
@@ -73,13 +91,6 @@ class Formgrader:
                                f"server log tail:\n{self.log()[-4000:]}")
         return json.loads(text)
 
-    def log(self):
-        """Everything the server has printed so far (while it runs)."""
-        return Path(self._log_path).read_text(errors="replace")
-
-    def _cookie(self, name):
-        return next((c.value for c in self._cookies if c.name == name), None)
-
 
 def _free_port():
     with socket.socket() as s:
@@ -93,45 +104,58 @@ def running_formgrader(course_dir, env=None):
     the nbgrader course directory ``course_dir`` (the one holding nbgrader_config.py);
     yields a :class:`Formgrader`. ``env`` is merged into the server's environment.
     The server and its process group are stopped on exit, error or not."""
-    course_dir = Path(course_dir).resolve()
+    # nbgrader enables it in <venv>/etc/jupyter; say so here too, so the server has it
+    # whatever that folder holds.
+    with running_jupyter(course_dir, "server", env, extensions={EXTENSION: True}, ready="/formgrader",
+                         server_class=Formgrader) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_jupyter(root, app="server", env=None, extensions=None, ready="/api/status", server_class=Server):
+    """Start ``jupyter <app>`` ("server" or "lab") on 127.0.0.1 (a free port, token
+    auth) with its working and root folder ``root``; yields a ``server_class`` once
+    ``ready`` answers 200. ``env`` is merged into the server's environment (by default
+    its Jupyter config, data and runtime folders are temporary ones: never the
+    developer's; None unsets a variable); ``extensions``: server extensions to switch
+    on or off. The server and its process group are stopped on exit, error or not."""
+    root = Path(root).resolve()
     port, token = _free_port(), secrets.token_hex(24)
-    with tempfile.TemporaryDirectory(prefix="scratchnn-formgrader-", dir="/var/tmp") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"scratchnn-{app}-", dir="/var/tmp") as tmp:
         tmp = Path(tmp)
         child_env = {
             **os.environ,
             # nbgrader runs `alembic` from PATH: this environment's scripts first.
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-            # The course's own kernelspecs, as the kit sets them when it runs nbgrader.
-            "JUPYTER_PATH": str(course_dir / "jupyter"),
             # Never read or write the developer's Jupyter config, data or runtime files.
             **{f"JUPYTER_{kind}_DIR": str(tmp / kind.lower()) for kind in ("CONFIG", "DATA", "RUNTIME")},
             **(env or {}),
         }
-        command = [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
+        child_env = {k: v for k, v in child_env.items() if v is not None}  # None: unset
+        command = [sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root",
                    "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                    "--ServerApp.port_retries=0",  # a taken port is an error, not another port
-                   f"--ServerApp.root_dir={course_dir}",
-                   f"--IdentityProvider.token={token}",
-                   # nbgrader enables it in <venv>/etc/jupyter; say so here too, so the
-                   # server has it whatever that folder holds.
-                   f"--ServerApp.jpserver_extensions={{'{EXTENSION}': True}}"]
+                   f"--ServerApp.root_dir={root}",
+                   f"--IdentityProvider.token={token}"]
+        if extensions:
+            command.append(f"--ServerApp.jpserver_extensions={extensions!r}")
         log_path = tmp / "server.log"
         with open(log_path, "wb") as log:
             # cwd: nbgrader reads ./nbgrader_config.py. A session of its own, so one
             # killpg stops the server and whatever it started in its group.
-            proc = subprocess.Popen(command, cwd=course_dir, env=child_env, stdout=log,
+            proc = subprocess.Popen(command, cwd=root, env=child_env, stdout=log,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
-        server = Formgrader(f"http://127.0.0.1:{port}", token, log_path)
+        server = server_class(f"http://127.0.0.1:{port}", token, log_path)
         try:
-            _wait_until_up(server, proc)
+            _wait_until_up(server, proc, ready)
             yield server
         finally:
             _stop(proc)
 
 
-def _wait_until_up(server, proc):
-    """Poll the formgrader's page until it answers 200 (it exists only once the
+def _wait_until_up(server, proc, path):
+    """Poll ``path`` until it answers 200 (the formgrader's page exists only once its
     extension is loaded), for START_S at most."""
     deadline, status = time.monotonic() + START_S, None
     while time.monotonic() < deadline:
@@ -139,13 +163,13 @@ def _wait_until_up(server, proc):
             raise RuntimeError(f"the Jupyter server exited (code {proc.returncode}) before answering; "
                                f"its log:\n{server.log()[-4000:]}")
         try:
-            status, _ = server.get("/formgrader", timeout=5)
+            status, _ = server.get(path, timeout=5)
         except (urllib.error.URLError, ConnectionError, socket.timeout):
             status = None  # not listening yet
         if status == 200:
             return
         time.sleep(0.2)
-    raise RuntimeError(f"the Jupyter server at {server.url} did not serve /formgrader within {START_S} s "
+    raise RuntimeError(f"the Jupyter server at {server.url} did not serve {path} within {START_S} s "
                        f"(last HTTP status: {status}); its log:\n{server.log()[-4000:]}")
 
 

@@ -2,6 +2,7 @@
 feedback; and the shared comparison students and the grader both use."""
 import json
 import shutil
+import time
 
 import nbformat
 import numpy as np
@@ -162,10 +163,17 @@ def test_grading_crafted_submissions(built):
     assert results["no-1-over-n"].tests["test_linear_backward"] == 3
     assert sum(results["deleted"].tests.values()) == 0  # no fallback on the installed reference
     assert sum(results["endless"].tests.values()) == 0 and not results["endless"].failed
+    assert results["endless"].timed_out and "no reply within 8 s" in results["endless"].timed_out[0]
+    assert not results["reference"].timed_out and not results["untouched"].timed_out
     # the edited test cell is restored and the provided checks.py replaced: the bug costs points
     assert results["tampered"].tests["test_relu"] == 0
     assert results["tampered"].tests["test_linear_forward"] == 2
     assert (built / "grades.csv").exists()
+    # nbgrader reports a locked cell that changed; here only the edited one, never the hidden
+    # tests put back into cells as released, nor anything else for an honest submission
+    logs = {s: (built / "logs" / AID / f"{s}.log").read_text() for s in results}
+    assert "WARNING" not in logs["reference"] and "WARNING" not in logs["untouched"]
+    assert logs["tampered"].count("has changed") == 1 and "cell test_relu has changed" in logs["tampered"]
     feedback = (built / "feedback" / "no-1-over-n" / AID / "01_layers.html").read_text()
     assert "hidden_expected" not in feedback and "BEGIN HIDDEN" not in feedback
     assert lint.lint_tree(built / "feedback", solutions=False) == []
@@ -220,3 +228,16 @@ def test_initialiser_skeletons_keep_their_provided_lines():
     exec(compile(text, "init.py", "exec"), module)
     for name in bodies:
         assert module[name]((3, 4), 0).shape == (3, 4), name
+
+
+def test_the_eta_lays_the_work_left_on_the_workers():
+    from autograder.grading.grade import _Progress
+    clock = _Progress(6, None, AID)
+    clock.begin(["a", "b", "c", "d", "e", "f"], workers=2)
+    assert clock.eta() is None  # nothing to go by yet
+    clock.took = [4.0, 4.0]
+    now = time.monotonic()
+    clock.running, clock.queued = {"c": now - 1, "d": now - 1}, ["e", "f"]
+    assert 6.9 < clock.eta() < 7.1      # 3 s left on each worker, then one more of 4 s on each
+    clock.running, clock.queued = {"c": now - 10}, []
+    assert 9.9 < clock.eta() < 10.1     # longer than any so far: as long again, never "0 s left"

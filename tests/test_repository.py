@@ -25,8 +25,16 @@ def test_requirements_and_environment_pin_the_same_versions():
     assert pip["nbgrader"] == "0.9.6"
 
 
+def test_the_students_requirements_are_the_courses_versions():
+    course = _pins((REPO / "requirements.txt").read_text().splitlines(), "==")
+    student = _pins((REPO / "student" / "requirements.txt").read_text().splitlines(), "==")
+    assert {"nbgrader", "jupyterlab", "numpy"} <= set(student)
+    assert student == {name: course[name] for name in student}
+
+
 def test_every_requirement_is_pinned_exactly():
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in [*(REPO / "requirements.txt").read_text().splitlines(),
+                 *(REPO / "student" / "requirements.txt").read_text().splitlines()]:
         line = line.split("#")[0].strip()
         if line:
             assert re.fullmatch(r"[\w.-]+==[\w.]+", line), f"not pinned exactly: {line!r}"
@@ -35,7 +43,7 @@ def test_every_requirement_is_pinned_exactly():
 def test_layout():
     for path in ["assignments", "source_lib/scratchnn", "autograder", "data_scripts",
                  "environment.yml", "README.md", "pyproject.toml", "Makefile",
-                 "tests", "benchmarks", ".ci/run"]:
+                 "tests", "benchmarks", ".ci/run", "student/requirements.txt", "student/configure.py"]:
         assert (REPO / path).exists(), f"{path} is missing"
 
 

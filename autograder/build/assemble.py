@@ -86,7 +86,8 @@ PIPELINE = '''
 # Autograding, whoever runs it (`nbgrader autograde`, formgrader's button, or
 # `python -m autograder grade`): each submission is made safe to read before
 # nbgrader touches it (links, devices, oversized files and invalid notebooks set
-# aside); deleted or duplicated test cells are repaired; each notebook runs in a sandbox (limits in c.Grading); every test cell's
+# aside); deleted or duplicated test cells are repaired and edited locked cells
+# restored; each notebook runs in a sandbox (limits in c.Grading); every test cell's
 # answers are judged against the reference's, outside the sandbox, before the
 # scores are saved; cells the judgement disputes are flagged for manual review.
 c.Autograde.pre_convert_hook = "autograder.grading.ingest.pre_convert_hook"
@@ -96,7 +97,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
+    "autograder.grading.preprocessors.OverwriteCells",  # nbgrader's, without false alarms
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
@@ -112,20 +113,22 @@ c.Autograde.autograde_preprocessors = [
 # Feedback shows results and the judgement's reasons, never the hidden tests.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "autograder.grading.preprocessors.ClearHiddenTests",  # nbgrader's, without a false alarm
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograder.grading.preprocessors.WrapOutputs",
 ]
 '''
 
 
-def write_config(course_dir, grading, db_url=None):
+def write_config(course_dir, grading, db_url=None, exchange=None):
     """``nbgrader_config.py``: nbgrader's settings, the kit's grading pipeline
     and ``grading`` (a :class:`~autograder.settings.Grading`); ``db_url``: a
     PostgreSQL gradebook (``postgresql+psycopg2://user:pw@host/db``) instead of
-    the course's own SQLite file, for several graders or machines."""
+    the course's own SQLite file, for several graders or machines; ``exchange``:
+    nbgrader's exchange folder (default ``course/exchange``), made if missing."""
     course = Course(course_dir)
     db_url = db_url or f"sqlite:///{course.gradebook_file}"
+    exchange = make_exchange(exchange or course.exchange)
     exclude = {aid: [f"scratchnn/{m}" for m in sources.student_modules(aid)] for aid in sources.assignment_ids()}
     ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".answers"]
     course.config_file.write_text("\n".join([
@@ -134,6 +137,9 @@ def write_config(course_dir, grading, db_url=None):
         f"c.CourseDirectory.course_id = {COURSE_ID!r}",
         f"c.CourseDirectory.root = {str(course.root)!r}",
         f"c.CourseDirectory.db_url = {db_url!r}",
+        "# Release, fetch, submit, collect and feedback go through this folder (students'",
+        "# nbgrader_config.py names it too: see the README, \"For students\").",
+        f"c.Exchange.root = {str(exchange)!r}",
         "# Hidden inputs and answers stay in source/: never released, copied into autograded/",
         "# or fed back (the sandbox takes the inputs from source/ itself).",
         f"c.CourseDirectory.ignore = {ignore + [HIDDEN]!r}",
@@ -142,6 +148,17 @@ def write_config(course_dir, grading, db_url=None):
         PIPELINE,
         "# The sandbox: per-cell timeouts by assignment, limits per notebook (autograder/settings.py).",
         *grading.as_config_lines(), ""]))
+
+
+def make_exchange(folder):
+    """nbgrader's exchange root: every user of the course writes into it (nbgrader
+    checks that it is writable by whoever fetches or submits), so like /tmp it is
+    world-writable with the sticky bit; nbgrader sets the modes below it."""
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        folder.chmod(0o1777)
+    return folder
 
 
 def nbgrader(course_dir, *args, check=True, timeout=None):
@@ -156,23 +173,27 @@ def nbgrader(course_dir, *args, check=True, timeout=None):
 
 
 def build(course_dir="course", assignments=None, timeout_s=None, isolation="auto", wall_s=600,
-          db_url=None, progress=print):
+          db_url=None, exchange=None, progress=print):
     """Assemble the sources, write the config, release every assignment,
     record the reference's answers, lint. ``timeout_s`` overrides the
     manifests' per-cell time limit; ``isolation`` and ``wall_s``: see
-    :class:`~autograder.settings.Grading`; ``db_url``: see :func:`write_config`."""
+    :class:`~autograder.settings.Grading`; ``db_url`` and ``exchange``: see
+    :func:`write_config`; ``progress`` gets a line per step."""
     course = Course(course_dir)
     course.root.mkdir(parents=True, exist_ok=True)
     assignments = assignments or sources.assignment_ids()
     grading = Grading(isolation=isolation, wall_s=wall_s, timeouts={
         aid: timeout_s or sources.manifest(aid).get("timeout_s", 30) for aid in sources.assignment_ids()})
-    write_config(course.root, grading, db_url)
+    write_config(course.root, grading, db_url, exchange)
     for aid in assignments:
+        progress(f"{aid}: assembling source/ and running nbgrader generate_assignment")
         assemble_source(course.root, aid)
         nbgrader(course.root, "generate_assignment", aid, "--force")
     problems = lint.lint_release(course.root)
     if problems:
         raise SystemExit("release linter: leaks found\n  " + "\n  ".join(problems))
+    progress("release/ linted: no solution or hidden test leaked")
     for aid in assignments:
+        progress(f"{aid}: recording the reference solution's answers (cached by content)")
         progress(reference.record(course, aid, grading))
     return course.root

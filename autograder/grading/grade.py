@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import settings, sources
 from ..build import lint
 from ..layout import COURSE_ID, Course
+from ..progress import Heartbeat
 from .cgroups import describe
 from .ingest import walk
 from .preprocessors import NOTE, VERDICT
@@ -40,6 +41,7 @@ class Result:
     taken: dict = field(default_factory=dict)     # grade_id -> why the cell lost its points
     flagged: bool = False                         # the judgement disputes what the notebook showed
     feedback_withheld: bool = False
+    timed_out: list = field(default_factory=list)  # what ran past its time limit, per notebook
 
 
 # -- one submission, in a worker ---------------------------------------------------
@@ -151,27 +153,73 @@ def grade(course_dir, aid, zip_dir=None, workers=None, resume=False, dask=None, 
     todo = [s for s in course.students(aid) if not (resume and is_graded(course, aid, s))]
     limits = settings.grading(course.root)
     print(f"{describe(limits)}; isolation: {resolve(limits.isolation)}", file=progress, flush=True)
-    clock = _Progress(len(todo), course, aid, progress)
-    died = _grade_all(course, aid, todo, workers or os.cpu_count(), dask, clock)
-    for student in died:  # a worker died under these: each again alone, once
-        _grade_all(course, aid, [student], 1, None, clock, last_try=True)
+    clock = _Progress(len(todo), course, aid)
+    with Heartbeat(progress, clock.status, every=6) as clock.out:
+        died = _grade_all(course, aid, todo, workers or os.cpu_count(), dask, clock)
+        for student in died:  # a worker died under these: each again alone, once
+            _grade_all(course, aid, [student], 1, None, clock, last_try=True)
     export(course)
     return results(course, aid)
 
 
 class _Progress:
-    """One line per graded submission, with an ETA."""
+    """One line per graded submission and, while none finishes, a status line
+    every few seconds, each with an ETA: the submissions still queued and being
+    graded laid out on the workers, at the mean time one has taken so far."""
 
-    def __init__(self, total, course, aid, out):
-        self.total, self.course, self.aid, self.out = total, course, aid, out
-        self.done, self.start = 0, time.perf_counter()
+    def __init__(self, total, course, aid):
+        self.total, self.course, self.aid, self.out = total, course, aid, sys.stdout
+        self.done, self.start, self.took = 0, time.monotonic(), []
+        self.queued, self.running, self.workers = [], {}, 1
 
-    def __call__(self, student, ok):
+    def begin(self, students, workers):
+        """``students`` are queued on ``workers``, started in order (as the pools do)."""
+        self.queued, self.workers = list(students), max(1, workers)
+        self._start_next()
+
+    def _start_next(self):
+        while self.queued and len(self.running) < self.workers:
+            self.running[self.queued.pop(0)] = time.monotonic()
+
+    def finished(self, student, ok=None):
+        """``ok`` None: not graded after all (its worker died; it is queued again)."""
+        started = self.running.pop(student, time.monotonic())
+        self._start_next()
+        if ok is None:
+            return
+        self.took.append(time.monotonic() - started)
         self.done += 1
-        elapsed = time.perf_counter() - self.start
         status = "graded" if ok else f"FAILED, see {self.course.log(student, self.aid)}"
-        print(f"[{self.done}/{self.total}] {student}: {status} ({elapsed:.0f} s, about "
-              f"{elapsed / self.done * (self.total - self.done):.0f} s left)", file=self.out, flush=True)
+        print(f"[{self.done}/{self.total}] {student}: {status} ({self._times()})", file=self.out, flush=True)
+
+    def _left(self, ran):
+        """What a submission graded for ``ran`` s yet may take: the mean of what
+        those that took longer took beyond that, or, longer than them all, as long again."""
+        longer = [t - ran for t in self.took if t > ran]
+        return sum(longer) / len(longer) if longer else ran
+
+    def eta(self):
+        """Seconds left, or None before any is graded."""
+        if not self.took:
+            return None
+        mean, now = sum(self.took) / len(self.took), time.monotonic()
+        free = sorted(self._left(now - t) for t in self.running.values())
+        free += [0.0] * (self.workers - len(free))
+        for _ in self.queued:
+            free[0] += mean
+            free.sort()
+        return max(free)
+
+    def _times(self):
+        eta = self.eta()
+        left = "no estimate before the first is graded" if eta is None else f"about {eta:.0f} s left"
+        return f"{time.monotonic() - self.start:.0f} s, {left}"
+
+    def status(self):
+        if self.running:
+            return (f"  ... {self.done}/{self.total} graded, grading {', '.join(sorted(self.running))} "
+                    f"({self._times()})")
+        return None
 
 
 def _grade_all(course, aid, students, workers, dask, progress, last_try=False):
@@ -182,16 +230,18 @@ def _grade_all(course, aid, students, workers, dask, progress, last_try=False):
         return died
     with executor(workers, dask) as (submit, completed):
         futures = {submit(grade_one, str(course.root), aid, s): s for s in students}
+        progress.begin(students, workers)
         for future in completed(futures):
             student = futures[future]
             try:
-                progress(*future.result())
+                progress.finished(*future.result())
             except Exception as exc:  # noqa: BLE001 - the worker itself died
                 if not last_try:
                     died.append(student)
+                    progress.finished(student)
                     continue
                 _write_log(course, aid, student, [f"the grading worker died: {type(exc).__name__}: {exc}"])
-                progress(student, False)
+                progress.finished(student, False)
     return died
 
 
@@ -224,6 +274,22 @@ def _reasons(notebook, limit=300):
     return found
 
 
+def _timeouts(notebook):
+    """What in an autograded notebook ran past a time limit: cells the grading
+    kernel did not answer in time, or the whole notebook past its wall clock."""
+    found = []
+    for i, cell in enumerate(notebook.cells):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") != "error":
+                continue
+            if o.get("ename") == "CellTimeoutError":
+                line = next((l.strip("# ") for l in cell.source.splitlines() if l.strip("# ")), "")
+                found.append(f'cell {i + 1} "{line.split(". ")[0][:40]}": {o.get("evalue") or "no reply in time"}')
+            elif o.get("ename") == "GradingError" and "did not finish within" in o.get("evalue", ""):
+                return found + [o["evalue"]]  # the same reason on every cell left
+    return found
+
+
 def results(course_dir, aid, reason_limit=300):
     """Scores per student and per test cell, as the gradebook holds them;
     the reasons why cells lost points cut at ``reason_limit`` characters."""
@@ -250,8 +316,10 @@ def results(course_dir, aid, reason_limit=300):
                         result.tests[g.name] = g.score
                         result.flagged |= bool(g.needs_manual_grade)
             for path in notebooks:
-                reasons = _reasons(nbformat.read(path, as_version=4), reason_limit)
+                notebook = nbformat.read(path, as_version=4)
+                reasons = _reasons(notebook, reason_limit)
                 result.taken.update({g: why for g, why in reasons.items() if g in result.tests})
+                result.timed_out += [f"{path.stem} {what}" for what in _timeouts(notebook)]
             out.append(result)
     for result in out:  # what ingest refused or replaced: always reviewed
         note = course.ingest_note(result.student, aid)
@@ -261,22 +329,29 @@ def results(course_dir, aid, reason_limit=300):
     return out
 
 
-def report(results):
-    """A student x test table, then the submissions that need attention."""
+def report(results, scenarios=None):
+    """A student x test table (with ``scenarios``, {student: what the submission
+    is}, a column saying so), then the submissions that need attention."""
     if not results:
         return "no submissions"
+    scenarios = scenarios or {}
     tests = sorted({t for r in results for t in r.tests})
     names = [t.removeprefix("test_") for t in tests]
-    width = max(len(r.student) for r in results) + 2
-    col = max(len(n) for n in names) + 2 if names else 2
-    lines = ["student".ljust(width) + "".join(n.rjust(col) for n in names) + "      total"]
+    first = max(len(r.student) for r in [*results, Result("student")]) + 2
+    about = max([len("scenario")] + [len(v) for v in scenarios.values()]) + 2 if scenarios else 0
+    lines = ["student".ljust(first) + ("scenario".ljust(about) if scenarios else "")
+             + " ".join(names) + "    total"]
     for r in results:
-        cells = "".join((f"{r.tests[t]:g}" if t in r.tests else "-").rjust(col) for t in tests)
-        lines.append(r.student.ljust(width) + cells + f"{r.score:7g}/{r.max_score:g}")
+        cells = " ".join((f"{r.tests[t]:g}" if t in r.tests else "-").rjust(len(n)) for t, n in zip(tests, names))
+        lines.append(r.student.ljust(first) + scenarios.get(r.student, "").ljust(about) + cells
+                     + f"{r.score:7g}/{r.max_score:g}")
     failed = [r.student for r in results if r.failed]
     manual = [r.student for r in results if r.needs_manual_grade and not r.failed]
+    timed_out = [f"{r.student} ({'; '.join(r.timed_out)})" for r in results if r.timed_out]
     lines.append("")
     lines.append(f"failed to grade: {', '.join(failed) or 'none'}")
+    lines.append(f"timed out (graded; what ran past its time limit, and every cell after it, "
+                 f"scored 0): {', '.join(timed_out) or 'none'}")
     lines.append(f"need manual grading: {', '.join(manual) or 'none'}")
     flagged = [r.student for r in results if r.flagged]
     lines.append(f"flagged for review (the judgement disputes what the notebook showed, or the notebook "

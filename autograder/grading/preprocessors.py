@@ -2,10 +2,11 @@
 ``nbgrader_config.py``, so that every way of running nbgrader (its CLI,
 formgrader's buttons, ``python -m autograder grade``) scores alike:
 
-- autograde, sanitising:  :class:`RestoreTestCells` first;
+- autograde, sanitising:  :class:`RestoreTestCells` first, :class:`OverwriteCells`
+  in place of nbgrader's;
 - autograde, grading:     :class:`SandboxedExecute` in place of ``Execute``,
   :class:`JudgeAnswers` before ``SaveAutoGrades``, :class:`FlagForReview` after it;
-- feedback:               :class:`WrapOutputs`.
+- feedback:               :class:`ClearHiddenTests` in place of nbgrader's, :class:`WrapOutputs`.
 
 A judged cell that loses its points gets an error output that says why, so
 ``SaveAutoGrades`` scores it 0 and the feedback shows the reason.
@@ -15,9 +16,13 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import ClearHiddenTests as NbgraderClearHiddenTests
 from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import OverwriteCells as NbgraderOverwriteCells
+from traitlets import List
 
 from ..layout import Course
 from ..settings import Grading
@@ -78,6 +83,40 @@ class RestoreTestCells(NbGraderPreprocessor):
             if repairs:
                 nb.metadata["scratchnn"] = {"repairs": repairs}
         return nb, resources
+
+
+def _checksum(cell):
+    try:
+        return utils.compute_checksum(cell)
+    except (KeyError, TypeError, ValueError, AttributeError):  # metadata a student broke
+        return None
+
+
+class OverwriteCells(NbgraderOverwriteCells):
+    """nbgrader's, without its false alarms. The gradebook holds each test cell
+    with its hidden tests and the release without them, so nbgrader warns that
+    every test cell of every submission "has changed" (and puts the hidden tests
+    back, as it should). Here a cell exactly as released (its checksum
+    recomputed from ``release/``, never read from the submission's metadata) is
+    put back without the warning; an edited one is still reported."""
+
+    def preprocess(self, nb, resources):
+        nbgrader = resources["nbgrader"]
+        release = _course(self).release(nbgrader["assignment"]) / f"{nbgrader['notebook']}.ipynb"
+        cells = nbformat.read(release, as_version=4).cells if release.exists() else []
+        self._released = {_grade_id(c): _checksum(c) for c in cells if _grade_id(c)}
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        released = self._released.get(_grade_id(cell))
+        self._as_released = released is not None and _checksum(cell) == released
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and self._as_released:
+            self.log.debug("cell %s is as released; its hidden tests are put back", name)
+            return
+        super().report_change(name, attr, old, new)
 
 
 class SandboxedExecute(NbGraderPreprocessor):
@@ -170,8 +209,23 @@ class FlagForReview(NbGraderPreprocessor):
 WRAP = "pre, .output_text pre, .output_error pre { white-space: pre-wrap; overflow-wrap: anywhere; }"
 
 
+# nbgrader's preprocessors shadow a setting nbconvert's HTML export gives every
+# preprocessor, and each feedback log then says "display_data_priority not
+# recognized": the feedback steps here take it.
+def _quiet():
+    return List().tag(config=True)
+
+
+class ClearHiddenTests(NbgraderClearHiddenTests):
+    """nbgrader's, quiet (see ``_quiet``)."""
+
+    display_data_priority = _quiet()
+
+
 class WrapOutputs(NbGraderPreprocessor):
     """Feedback: long lines of output and messages wrap instead of running off the page."""
+
+    display_data_priority = _quiet()
 
     def preprocess(self, nb, resources):
         resources.setdefault("inlining", {}).setdefault("css", []).append(WRAP)

@@ -141,7 +141,7 @@ def run(notebook, out, timeout, limits, max_output, copy_from=None):
     notebook.unlink()  # it holds the hidden tests: the kernel gets them one cell at a time
     runner = Runner(nb, answers, out, max_output, timeout=timeout, kernel_name="grader",
                     allow_errors=True, interrupt_on_timeout=True, record_timing=False,
-                    error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
+                    error_on_timeout={"ename": "CellTimeoutError", "evalue": f"no reply within {timeout} s",
                                       "traceback": [f"CellTimeoutError: no reply within {timeout} s"]},
                     resources={"metadata": {"path": str(folder)}})
     status = {"completed": True}

@@ -2,6 +2,7 @@
 their modules, notebook edits and written answers."""
 import datetime
 import shutil
+from pathlib import Path
 
 import nbformat
 
@@ -22,9 +23,24 @@ def _replace_once(text, old, new, where):
     return text.replace(old, new)
 
 
-def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
-                    edit_cell=None, patch_cell=None, patch_cells=(), answers=None, solved=False):
-    """``submitted/<student>/<id>/`` from the release.
+def make_submission(course_dir, student, assignment_id, modules=None, **work):
+    """``submitted/<student>/<id>/`` from the release, with ``modules`` and
+    ``work`` done (see :func:`do_work`) and a fixed timestamp, as collected
+    from an LMS."""
+    course = Course(course_dir)
+    release, dest = course.release(assignment_id), course.submitted(student, assignment_id)
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(release, dest)
+    do_work(course, assignment_id, dest, modules, **work)
+    stamp = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    return dest
+
+
+def do_work(course_dir, assignment_id, dest, modules=None, delete=(), edit_cell=None, patch_cell=None,
+            patch_cells=(), answers=None, solved=False):
+    """A student's work in ``dest``, a copy of the release (a submission, or
+    the folder a student fetched).
 
     modules: {file name: text} written into ``scratchnn/``; delete: module
     files removed; edit_cell: (grade_id, new source); patch_cell: (grade_id,
@@ -33,10 +49,7 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
     for written-answer cells; solved: the notebooks' answer cells filled in
     with the solutions of the source notebooks, and the reference's artifacts
     (trained weights, predictions) handed in."""
-    course = Course(course_dir)
-    release, dest = course.release(assignment_id), course.submitted(student, assignment_id)
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(release, dest)
+    course, dest = Course(course_dir), Path(dest)
     if solved:
         for path in dest.glob("*.ipynb"):
             _fill_solutions(path, course.source(assignment_id) / path.name)
@@ -59,8 +72,6 @@ def make_submission(course_dir, student, assignment_id, modules=None, delete=(),
             if answers and grade_id in answers:
                 cell.source = answers[grade_id]
         nbformat.write(nb, path)
-    stamp = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
-    (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
     return dest
 
 
