@@ -241,3 +241,25 @@ def test_the_eta_lays_the_work_left_on_the_workers():
     assert 6.9 < clock.eta() < 7.1      # 3 s left on each worker, then one more of 4 s on each
     clock.running, clock.queued = {"c": now - 10}, []
     assert 9.9 < clock.eta() < 10.1     # longer than any so far: as long again, never "0 s left"
+
+
+def test_report_names_scenarios_and_timeouts():
+    from autograder.grading.grade import Result, report
+    results = [Result("ann", 3, 5, {"test_a": 3, "test_b": 0}),
+               Result("ben", 0, 5, {"test_a": 0, "test_b": 0}, timed_out=["01 cell 2: no reply within 8 s"])]
+    text = report(results, {"ann": "solved", "ben": "endless loop"})
+    header, ann, ben = text.splitlines()[:3]
+    assert header.split() == ["student", "scenario", "a", "b", "total"]
+    assert ann.split() == ["ann", "solved", "3", "0", "3/5"] and ben.split()[:3] == ["ben", "endless", "loop"]
+    assert "timed out (graded;" in text and "ben (01 cell 2: no reply within 8 s)" in text
+
+
+def test_a_heartbeat_speaks_up_when_nothing_else_does(capsys):
+    import sys
+    from autograder.progress import Heartbeat
+    with Heartbeat(sys.stdout, lambda: "still here", every=0.5, stamp=True) as out:
+        print("started", file=out)
+        time.sleep(1.8)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("] started") and lines[0].startswith("[")
+    assert 2 <= sum(line.endswith("still here") for line in lines) <= 4

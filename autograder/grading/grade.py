@@ -154,7 +154,7 @@ def grade(course_dir, aid, zip_dir=None, workers=None, resume=False, dask=None, 
     limits = settings.grading(course.root)
     print(f"{describe(limits)}; isolation: {resolve(limits.isolation)}", file=progress, flush=True)
     clock = _Progress(len(todo), course, aid)
-    with Heartbeat(progress, clock.status, every=6) as clock.out:
+    with Heartbeat(progress, clock.status, every=5) as clock.out:
         died = _grade_all(course, aid, todo, workers or os.cpu_count(), dask, clock)
         for student in died:  # a worker died under these: each again alone, once
             _grade_all(course, aid, [student], 1, None, clock, last_try=True)
