@@ -6,11 +6,13 @@ Every attack starts from the reference solution of Assignment 1, so what it
 deserves is the reference's score less what the attack forfeits.
 """
 import hashlib
+import multiprocessing
 import os
 import resource
 import shutil
 import socket
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -362,7 +364,7 @@ def run_suite(course_dir, workers=2, timeout_s=8, wall_s=30):
     untouchable = [course / "source", course / "release", course / "nbgrader_config.py",
                    *(course / "submitted" / s for s in honest)]
     before = _tree_digest(untouchable)
-    results = {r.student: r for r in grade(course, ASSIGNMENT, workers=workers)}
+    results, peak = _graded_apart(course, workers)
     reference = alone["honest-reference"]
     rows = []
     for student in honest:
@@ -388,10 +390,23 @@ def run_suite(course_dir, workers=2, timeout_s=8, wall_s=30):
                  ", ".join(leaked[:3])))
     outputs = "".join(p.read_text(errors="replace") for p in (course / "autograded").rglob("*.ipynb"))
     rows.append(("(code)", "a checkpoint ran code", "never", "PWNED" not in outputs, ""))
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rows.append(("(memory)", "the largest grading process (workers, runners, kernels)", "under 1.5 GB",
                  peak < 1536, f"{peak:,.0f} MB"))
     return rows
+
+
+def _graded_apart(course, workers):
+    """``({student: Result}, MB)``: the batch graded in a process of its own, and
+    the peak memory of every process grading started (workers, runners, kernels),
+    which that process alone has waited for."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as apart:
+        return apart.submit(_grade_and_measure, str(course), workers).result()
+
+
+def _grade_and_measure(course, workers):
+    results = {r.student: r for r in grade(course, ASSIGNMENT, workers=workers)}
+    return results, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def _verdict(attack, r, reference):
