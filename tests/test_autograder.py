@@ -126,6 +126,25 @@ def test_linter_finds_a_planted_leak(built, tmp_path):
     assert any("notes.py:1" in p and ref_line in p for p in problems)
 
 
+def test_hidden_tests_show_no_expected_value(tmp_path):
+    from autograder.build import expected
+    for aid in sources.assignment_ids():
+        _, hidden, tolerances = expected.verified(aid)
+        withheld = set(tolerances) & set(hidden)
+        for notebook in sources.manifest(aid)["notebooks"]:
+            assert lint.shown_expected_values(sources.ASSIGNMENTS / aid / notebook, withheld) == []
+    planted = tmp_path / "planted.py"
+    planted.write_text("# %% kind=\"tests\"\ncheck('visible', f, 1.0)\n### BEGIN HIDDEN TESTS\n"
+                       "check('ReLU at 0', lambda: relu(0.0), 0.0)\n"
+                       "check('own count', lambda: n, count, fixed=False)\n"
+                       "hidden.check('kept', 'relu_x', lambda: x)\nhidden.check('fine', 'relu_out', lambda: y)\n"
+                       "### END HIDDEN TESTS\n")
+    problems = lint.shown_expected_values(planted, {"relu_out"})
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("planted.py:4: check() shows its expected value")
+    assert problems[1].startswith("planted.py:6: the key 'relu_x' reaches the kernel")
+
+
 def test_expected_arrays_are_verified_against_the_reference(monkeypatch, tmp_path):
     from autograder.build import expected
     folder = tmp_path / AID / "expected"

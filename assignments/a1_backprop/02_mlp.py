@@ -122,11 +122,10 @@ hidden.check("init.normal on new inputs", "init_normal",
              lambda: snn.init.normal(shape, seed, std=float(hidden["init_std"])))
 for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal"):
     hidden.check(f"init.{name} on new inputs", f"init_{name}", lambda: getattr(snn.init, name)(shape, seed))
-check("init.zeros", lambda: snn.init.zeros((2, 3)), np.zeros((2, 3)))
-check("every initialiser keeps the dtype it is given: bytes per value in float32",
-      lambda: np.array([getattr(snn.init, name)(shape, seed, dtype=np.float32).itemsize for name in
-                        ("zeros", "normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal")]),
-      np.full(6, 4))
+hidden.check("init.zeros on new inputs", "init_zeros", lambda: snn.init.zeros(shape))
+hidden.check("every initialiser keeps the dtype it is given: bytes per value in float32", "init_float32_bytes",
+             lambda: np.array([getattr(snn.init, name)(shape, seed, dtype=np.float32).itemsize for name in
+                               ("zeros", "normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal")]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -171,13 +170,12 @@ gradient_array_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 x = hidden["gradcheck_x"].copy()
-before = x.copy()
 hidden.check("numerical_gradient of sum(sin(x) * x)", "gradcheck_grad",
              lambda: snn.numerical_gradient(lambda: np.sum(np.sin(x) * x), x))
-check("numerical_gradient leaves x as it found it", lambda: x, before)
-check("rel_error of equal arrays", lambda: snn.rel_error(x, x), 0.0)
-check("rel_error of opposite signs (it divides by |a| + |b|)",
-      lambda: snn.rel_error(np.array([-1.0, 4.0]), np.array([1.0, 4.0])), 1.0)
+hidden.check("numerical_gradient leaves x as it found it", "gradcheck_x_after", lambda: x)
+hidden.check("rel_error of equal arrays", "rel_error_same", lambda: snn.rel_error(x, x))
+hidden.check("rel_error of opposite signs (it divides by |a| + |b|)", "rel_error_signs",
+             lambda: snn.rel_error(hidden["rel_error_a"], hidden["rel_error_b"]))
 x = hidden["gradarr_x"].copy()
 hidden.check("numerical_gradient_array of tanh(x @ A)", "gradarr_grad",
              lambda: snn.numerical_gradient_array(lambda: np.tanh(x @ hidden["gradarr_A"]), x, hidden["gradarr_dout"]))
@@ -402,8 +400,8 @@ hidden = Expected("hidden_expected")
 tanh = snn.Tanh()
 hidden.check("Tanh.forward on new inputs", "tanh_out", lambda: tanh.forward(hidden["tanh_x"]))
 hidden.check("Tanh.backward on new inputs", "tanh_dx", lambda: tanh.backward(hidden["tanh_dout"]))
-check("Tanh.forward does not overflow at +-1000", lambda: snn.Tanh().forward(np.array([-1000.0, 1000.0])),
-      np.array([-1.0, 1.0]))
+hidden.check("Tanh.forward does not overflow at +-1000", "tanh_big_out",
+             lambda: snn.Tanh().forward(hidden["tanh_big_x"]))
 tanh = snn.Tanh()
 tanh.forward(-2 * hidden["tanh_x"])  # an earlier batch through the same layer
 hidden.check("Tanh.forward of a second batch", "tanh_out", lambda: tanh.forward(hidden["tanh_x"]))

@@ -3,8 +3,9 @@ reference library. ``public`` is shipped to students (their self-checks use
 it); ``hidden`` uses other inputs and shapes and reaches only the grader."""
 import numpy as np
 
-from scratchnn import (SGD, Linear, ReLU, Tanh, l2_penalty, log_softmax, mlp, softmax,
-                       softmax_cross_entropy, train_step)
+from scratchnn import (SGD, Linear, ReLU, Tanh, l2_penalty, log_softmax, mlp, numerical_gradient, rel_error,
+                       softmax, softmax_cross_entropy, train_step)
+from scratchnn import init
 from scratchnn.init import glorot_normal, glorot_uniform, he_normal, he_uniform, normal
 from scratchnn.layers import is_weight
 
@@ -27,7 +28,11 @@ TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 
               "sgdwd_W": {"rtol": 1e-12, "atol": 1e-15}, "sgdwd_b": {"rtol": 1e-12, "atol": 1e-15},
               "l2_penalty": {"rtol": 1e-9, "atol": 1e-12},
               **{f"l2_grad_{k}": {"rtol": 1e-12, "atol": 0} for k in ("W1", "W2")},
-              **{f"step_given_{k}": {"rtol": 1e-9, "atol": 1e-12} for k in ("fc1.W", "fc1.b", "fc2.W", "fc2.b")}}
+              **{f"step_given_{k}": {"rtol": 1e-9, "atol": 1e-12} for k in ("fc1.W", "fc1.b", "fc2.W", "fc2.b")},
+              **{k: {"rtol": 0, "atol": 0} for k in ("relu_zero_dx", "init_zeros", "init_float32_bytes",
+                                                     "gradcheck_x_after")},
+              **{k: {"rtol": 1e-9, "atol": 1e-12} for k in ("rel_error_same", "rel_error_signs", "tanh_big_out")}}
+INITIALISERS = ("zeros", "normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal")
 
 
 def _unseen_case():
@@ -42,6 +47,26 @@ def _unseen_case():
             "num_params_sizes": np.array(sizes), "num_params_count": np.array(mlp(sizes).num_params()),
             "gradarr_x": xa, "gradarr_A": a, "gradarr_dout": dout,
             "gradarr_grad": ((1 - np.tanh(xa @ a) ** 2) * dout) @ a.T}
+
+
+def _edge_cases(shape, seed, gradcheck_x):
+    """Hidden only: edge cases, each as its inputs and the reference's answer, so
+    that a hidden test's source shows inputs and keys, never an expected value."""
+    case = {"relu_zero_x": np.array([[-1.0, 0.0, 2.0]])}
+    relu = ReLU()
+    relu.forward(case["relu_zero_x"])
+    case["relu_zero_dx"] = relu.backward(np.ones((1, 3)))
+    case["init_zeros"] = init.zeros(shape)
+    case["init_float32_bytes"] = np.array([getattr(init, name)(shape, seed, dtype=np.float32).itemsize
+                                           for name in INITIALISERS])
+    x = gradcheck_x.copy()
+    numerical_gradient(lambda: np.sum(np.sin(x) * x), x)
+    case["gradcheck_x_after"], case["rel_error_same"] = x, np.array(rel_error(x, x))
+    case["rel_error_a"], case["rel_error_b"] = np.array([-1.0, 4.0]), np.array([1.0, 4.0])
+    case["rel_error_signs"] = np.array(rel_error(case["rel_error_a"], case["rel_error_b"]))
+    case["tanh_big_x"] = np.array([-1000.0, 1000.0])
+    case["tanh_big_out"] = Tanh().forward(case["tanh_big_x"])
+    return case
 
 
 def _gradarr_case(seed):
@@ -154,4 +179,5 @@ def record():
     """``(public, hidden, tolerances)``."""
     public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4)), **_gradarr_case(13)}
     hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7)), **_unseen_case()}
+    hidden.update(_edge_cases(tuple(hidden["init_shape"]), int(hidden["init_seed"]), hidden["gradcheck_x"]))
     return public, hidden, TOLERANCES

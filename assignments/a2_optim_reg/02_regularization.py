@@ -117,8 +117,8 @@ kfold_checks(e)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 kfold_checks(hidden, " (new n, k and seed)")
-check("kfold_indices with k = n (leave one out): validation folds of one example",
-      lambda: np.array([len(va) for _, va in kfold_indices(6, 6, 1)]), np.ones(6, dtype=int))
+hidden.check("kfold_indices with k = n (leave one out): validation folds of one example", "kfold_loo_sizes",
+             lambda: np.array([len(va) for _, va in kfold_indices(6, 6, 1)]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -312,7 +312,8 @@ for p in (0.1, 0.3, 0.6, 0.9):
     dropout_statistics(p, x, seed=11, quiet=True)
 layer = snn.Dropout(0.5, rng=3)
 first, second = layer.forward(x), layer.forward(x)
-check("Dropout: each forward pass draws a new mask", lambda: bool(np.any((first == 0) != (second == 0))), True)
+hidden.check("Dropout: each forward pass draws a new mask", "drop_new_mask",
+             lambda: np.any((first == 0) != (second == 0)))
 assert layer.forward(x.astype(np.float32)).dtype == np.float32, "Dropout must keep float32 inputs float32"
 ### END HIDDEN TESTS
 
@@ -354,7 +355,8 @@ first, last = [(rng.random((30, 20)) < 0.6) / 0.6 for _ in range(2)]
 layer.mask = first
 layer.backward(np.ones((30, 20)))
 layer.mask = last  # as the next forward pass leaves it
-check("Dropout.backward uses the mask of the last forward pass", lambda: layer.backward(np.ones((30, 20))), last)
+hidden.check("Dropout.backward uses the mask of the last forward pass", "drop_last_dx",
+             lambda: layer.backward(np.ones((30, 20))))
 ### END HIDDEN TESTS
 
 # %% [markdown]

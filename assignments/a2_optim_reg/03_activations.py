@@ -104,8 +104,7 @@ name = "sigmoid of new large inputs, without overflow"
 hidden.check(name, "sigmoid_fn_big", strictly(name, lambda: sigmoid(hidden["sigmoid_big_x"])))
 layer_checks(hidden, "sigmoid", snn.Sigmoid, " (new inputs)")
 name = "Sigmoid.forward of large float32 inputs, without overflow"
-check(name, strictly(name, lambda: snn.Sigmoid().forward(np.array([-500.0, 0.0, 500.0], dtype=np.float32))),
-      np.array([0.0, 0.5, 1.0], dtype=np.float32))
+hidden.check(name, "sigmoid_f32_out", strictly(name, lambda: snn.Sigmoid().forward(hidden["sigmoid_f32_x"])))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -127,7 +126,7 @@ layer_checks(e, "leaky", lambda: snn.LeakyReLU(float(e["leaky_slope"])))
 hidden = Expected("hidden_expected")
 layer_checks(hidden, "leaky", lambda: snn.LeakyReLU(float(hidden["leaky_slope"])), " (new inputs and slope)")
 leaky = snn.LeakyReLU()
-check("LeakyReLU default slope 0.01", lambda: leaky.forward(np.array([-3.0, 2.0])), np.array([-0.03, 2.0]))
+hidden.check("LeakyReLU default slope 0.01", "leaky_default_out", lambda: leaky.forward(hidden["leaky_default_x"]))
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -14,7 +14,9 @@ from scratchnn import confusion_matrix  # noqa: E402
 
 TOLERANCES = {**{f"pre_out_{k}": {"rtol": 1e-5, "atol": 1e-6} for k in "abc"},
               "cm_matrix": {"rtol": 0, "atol": 0}, "build_shapes": {"rtol": 0, "atol": 0},
-              "csv_rows": {"rtol": 0, "atol": 0}}
+              **{k: {"rtol": 0, "atol": 0} for k in ("csv_rows", "cm_repeat", "cm_row_sums", "csv_header_ok",
+                                                     "csv_header_rows", "csv_count_rows", "pre_kept_a",
+                                                     "pre_kept_b", "pre_kept_c")}}
 
 
 def _unseen_case():
@@ -24,6 +26,20 @@ def _unseen_case():
     predictions, ids = np.array([4, 4, 2, 8, 0]), np.array([21, 3, 9, 14, 5])
     return {"build_shapes": np.array(list(zip(sizes[:-1], sizes[1:]))),
             "csv_predictions": predictions, "csv_ids": ids, "csv_rows": np.stack([ids, predictions], axis=1)}
+
+
+def _edge_cases(case):
+    """Hidden only: edge cases, each as its inputs and the reference's answer, so
+    that a hidden test's source shows inputs and keys, never an expected value."""
+    edges = {f"pre_kept_{k}": case[f"pre_{k}"] for k in "abc"}  # preprocess must leave its inputs alone
+    edges["cm_repeat"] = np.array(confusion_matrix(np.full(5, 1), np.full(5, 2), 4)[1, 2])
+    edges["cm_row_sums"] = confusion_matrix(case["cm_true"], case["cm_pred"], int(case["cm_classes"])).sum(axis=1)
+    edges["csv_header_predictions"], edges["csv_header_ids"] = np.array([7, 7, 1, 0]), np.array([10, 11, 15, 2])
+    edges["csv_header_ok"] = np.array(True)  # "ImageId,Label"
+    edges["csv_header_rows"] = np.stack([edges["csv_header_ids"], edges["csv_header_predictions"]], axis=1)
+    edges["csv_count_predictions"] = np.arange(12) % 10
+    edges["csv_count_rows"] = np.stack([np.arange(12), edges["csv_count_predictions"]], axis=1)
+    return edges
 
 
 def _images(rng, shapes, dtype):
@@ -51,4 +67,5 @@ def record():
     """``(public, hidden, tolerances)``."""
     public = _case(31, [(7, 3, 2, 2), (4, 3, 2, 2)], np.float32, 4, 4, 40)
     hidden = {**_case(32, [(9, 2, 3, 3), (5, 2, 3, 3), (3, 2, 3, 3)], np.float64, 5, 6, 60), **_unseen_case()}
+    hidden.update(_edge_cases(hidden))
     return public, hidden, TOLERANCES

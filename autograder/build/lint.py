@@ -1,6 +1,10 @@
 """The release linter: nothing of the solutions or the hidden tests may reach
 what students receive (``release/``), and nothing of the hidden tests what
-they read back (``feedback/``, which also holds their own modules)."""
+they read back (``feedback/``, which also holds their own modules). And the
+hidden tests' own rule: their source shows inputs and names, never an
+expected value, since the kernel that runs them is the student's."""
+import ast
+import textwrap
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -75,4 +79,31 @@ def lint_tree(root, solutions=True, hidden_glob="hidden_*", assignment_id=None):
             stripped = line.strip().strip('",').replace('\\"', '"').replace("\\n", "").strip()
             if stripped in known:
                 problems.append(f"{path}:{number}: a line of the reference solution or hidden tests: {stripped!r}")
+    return problems
+
+
+def shown_expected_values(path, withheld):
+    """Checks in the hidden tests of the notebook source ``path`` whose source
+    hands the kernel an expected value: a plain ``check`` or ``check_close``
+    (unless ``fixed=False``, a consistency check against the submission's own
+    results), or an ``Expected.check`` of a key not in ``withheld`` (the keys
+    the kernel's copy of the hidden arrays leaves out). As ``path:line: what``."""
+    text, problems = Path(path).read_text(), []
+    lines = text.splitlines()
+    for start, stop in regions(text, BEGIN_HIDDEN, END_HIDDEN, str(path)):
+        tree = ast.parse(textwrap.dedent("\n".join(lines[start + 1:stop])), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            where = f"{Path(path).name}:{start + 1 + node.lineno}"
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in ("check", "check_close"):
+                if not any(k.arg == "fixed" and isinstance(k.value, ast.Constant) and k.value.value is False
+                           for k in node.keywords):
+                    problems.append(f"{where}: {func.id}() shows its expected value: record it in the "
+                                    f"recipe and use hidden.check(name, key, compute)")
+            elif (isinstance(func, ast.Attribute) and func.attr == "check" and len(node.args) >= 2
+                  and isinstance(node.args[1], ast.Constant) and node.args[1].value not in withheld):
+                problems.append(f"{where}: the key {node.args[1].value!r} reaches the kernel: "
+                                f"give it a tolerance in the recipe so that it is withheld")
     return problems

@@ -145,7 +145,8 @@ def run_notebook(nb, submission, out, grading, assignment_id, hidden_from, uid=N
         nbformat.write(nb, path)
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
                "XDG_CACHE_HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "SCRATCHNN_DATA_DIR": str(cache.cache_dir())}
+               "PYTHONDONTWRITEBYTECODE": "1", "SCRATCHNN_DATA_DIR": str(cache.cache_dir()),
+               "NUMPY_MADVISE_HUGEPAGE": "0"}  # see autograder._no_huge_pages
         runner = [sys.executable, str(RUNNER), "--timeout", str(grading.cell_timeout(assignment_id)),
                   "--limits", json.dumps(limits), "--max-output", str(grading.max_output)]
         os.chmod(tmp, 0o755)  # the kernel's own user must reach the working copy
