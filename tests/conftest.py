@@ -1,5 +1,5 @@
 """Shared fixtures: where the repository, the shared datasets and the real
-MNIST files are."""
+MNIST files are, and Assignment 1's course, built once and handed out as copies."""
 import atexit
 import os
 import shutil
@@ -103,3 +103,24 @@ def cifar_standin():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.make_standin_cache(os.environ["SCRATCHNN_DATA_DIR"])
+
+
+@pytest.fixture(scope="session")
+def a1_built(tmp_path_factory):
+    """Assignment 1 built and released once (8 s cells), copied by :func:`clone`."""
+    from autograder.build.assemble import build
+    return build(tmp_path_factory.mktemp("a1-built") / "course", ["a1_backprop"], timeout_s=8)
+
+
+@pytest.fixture
+def a1_course(a1_built, tmp_path):
+    """A course folder of the test's own, as building Assignment 1 leaves it."""
+    return clone(a1_built, tmp_path / "course")
+
+
+def clone(built, dest):
+    """A copy of the built course at ``dest``, its configuration pointing there."""
+    shutil.copytree(built, dest, symlinks=True)
+    config = dest / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(str(built), str(dest)))
+    return dest

@@ -13,6 +13,7 @@ from autograder.build import assemble, lint
 from autograder.build.strip import MarkerError, strip_solutions
 from autograder.grading.grade import grade
 from autograder.harness.submissions import make_submission, mutate, reference_modules
+from conftest import clone
 from scratchnn.checks import CheckFailed, check, check_close
 
 AID = "a1_backprop"
@@ -89,8 +90,8 @@ def test_check_explains_missing_work_and_turns_warnings_into_hints(capsys):
 
 # -- the course on real nbgrader -----------------------------------------------
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return assemble.build(tmp_path_factory.mktemp("course") / "course", [AID], timeout_s=8)
+def built(a1_built, tmp_path_factory):
+    return clone(a1_built, tmp_path_factory.mktemp("course") / "course")
 
 
 def test_build_releases_a_clean_assignment(built):
@@ -217,8 +218,8 @@ def test_grading_lms_zip_downloads(built, tmp_path, capsys):
     assert ".reference" not in results and "collect:" in out and ".reference.zip" in out
 
 
-def test_resume_grades_what_changed_and_reports_the_gradebook(tmp_path):
-    built = assemble.build(tmp_path / "course", [AID], timeout_s=8)
+def test_resume_grades_what_changed_and_reports_the_gradebook(a1_course):
+    built = a1_course
     make_submission(built, "ann", AID, reference_modules(AID), solved=True)
     make_submission(built, "ben", AID)
     results = {r.student: r.score for r in grade(built, AID, workers=2)}

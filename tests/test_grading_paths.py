@@ -4,17 +4,17 @@ and `grade` serial, with two workers and on a local Dask cluster) leaves the
 same scores, flags and `nbgrader export` rows in the gradebook; the feedback
 of a judged cell says why it lost its points."""
 import csv
-import shutil
 
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.build.assemble import build, nbgrader
+from autograder.build.assemble import nbgrader
 from autograder.grading.grade import grade
 from autograder.harness.hostile import delete_and_duplicate_tests
 from autograder.harness.submissions import make_submission, mutate, reference_modules
 from autograder.layout import COURSE_ID
 from autograder.settings import gradebook_url
+from conftest import clone
 from formgrader_server import running_formgrader
 
 AID = "a1_backprop"
@@ -70,20 +70,11 @@ def gradebook_rows(course, students):
     return rows, exported
 
 
-def clone(built, dest):
-    """A copy of the built course at ``dest``, its configuration pointing there."""
-    shutil.copytree(built, dest, symlinks=True)
-    config = dest / "nbgrader_config.py"
-    config.write_text(config.read_text().replace(str(built), str(dest)))
-    return dest
-
-
 @pytest.fixture(scope="module")
-def graded_five_ways(tmp_path_factory):
-    built = build(tmp_path_factory.mktemp("built") / "course", [AID], timeout_s=8)
+def graded_five_ways(a1_built, tmp_path_factory):
     graded = {}
     for way, run in WAYS.items():
-        course = clone(built, tmp_path_factory.mktemp("course") / "course")
+        course = clone(a1_built, tmp_path_factory.mktemp("course") / "course")
         students = crafted_class(course)
         run(course, students)
         graded[way] = (course, gradebook_rows(course, students))

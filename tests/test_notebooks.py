@@ -1,6 +1,11 @@
 """Every notebook runs top to bottom in a real kernel: the source notebook
 (answers and hidden tests included) with the reference modules, as a student
-who finished would run it, and with nothing on stderr (a grader counts that)."""
+who finished would run it, and with nothing on stderr (a grader counts that).
+On a dataset cache of their own, the same whatever other tests fetched: MNIST
+not fetched (the bundled subset, as a student who has not fetched it works)
+and the CIFAR-10 stand-in."""
+import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -13,7 +18,14 @@ NOTEBOOKS = [(aid, nb) for aid in sources.assignment_ids() for nb in sources.man
 
 
 @pytest.fixture(scope="module")
-def solved_assignments(tmp_path_factory, cifar_standin):
+def notebook_data(tmp_path_factory, cifar_standin):
+    folder = tmp_path_factory.mktemp("data")
+    shutil.copy(cifar_standin, folder / Path(cifar_standin).name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def solved_assignments(tmp_path_factory, notebook_data):
     """Each assignment's source folder (solutions in the notebooks) with the reference modules."""
     root = tmp_path_factory.mktemp("course")
     folders = {}
@@ -26,8 +38,9 @@ def solved_assignments(tmp_path_factory, cifar_standin):
 
 
 @pytest.mark.parametrize("aid, source", NOTEBOOKS, ids=[f"{a}/{n}" for a, n in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(solved_assignments, aid, source, monkeypatch):
+def test_notebook_runs_top_to_bottom(solved_assignments, notebook_data, aid, source, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("SCRATCHNN_DATA_DIR", str(notebook_data))
     folder = solved_assignments[aid]
     path = folder / source.replace(".py", ".ipynb")
     nb = nbformat.read(path, as_version=4)

@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.build.assemble import build
 from autograder.grading.grade import grade
 from autograder.harness.submissions import make_submission, mutate, reference_modules
 from autograder.layout import COURSE_ID
 from autograder.report import build_report, summary
 from autograder.report.items import normalise
 from autograder.settings import gradebook_url
-from conftest import debian_package
+from conftest import clone, debian_package
 
 AID = "a1_backprop"
 
@@ -177,8 +176,8 @@ def test_reasons_differing_only_in_numbers_or_quoted_values_are_one_group():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = build(tmp_path_factory.mktemp("course") / "course", [AID], timeout_s=8)
+def graded(a1_built, tmp_path_factory):
+    course = clone(a1_built, tmp_path_factory.mktemp("course") / "course")
     ref = reference_modules(AID)
     pair_a = own_modules(course, PAIR_A)
     pair_b = own_modules(course, rename(PAIR_A))

@@ -343,7 +343,7 @@ def _submit(course, student, attack=None, modules=None):
     return folder
 
 
-def run_suite(course_dir, workers=2, timeout_s=5, wall_s=20):
+def run_suite(course_dir, workers=2, timeout_s=5, wall_s=12):
     """Grade the honest submissions alone, then everything in one batch.
     Returns rows ``(submission, what, expectation, passed, detail)``."""
     course = build(course_dir, [ASSIGNMENT], timeout_s=timeout_s, wall_s=wall_s)
