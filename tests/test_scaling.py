@@ -1,6 +1,8 @@
 """Grading beyond one SQLite file and one machine's threads: a PostgreSQL
 gradebook (a real server) filled from a Dask cluster, on the same grading
 code path as everything else."""
+import os
+
 import psycopg2
 
 from autograder.build.assemble import build
@@ -18,7 +20,9 @@ def test_postgresql_gradebook_filled_from_a_dask_cluster(postgres_server, tmp_pa
     make_submission(built, "ann", AID, ref, solved=True)
     make_submission(built, "ben", AID)
     make_submission(built, "cat", AID, mutate(ref, "losses.py", "    dscores /= n\n", ""), solved=True)
+    environ = dict(os.environ)
     by = {r.student: r for r in grade(built, AID, workers=2, dask="local")}
+    assert dict(os.environ) == environ  # not the cluster's one BLAS thread for what runs next
     assert "[3/3]" in capsys.readouterr().out
     assert not by["ann"].failed and by["ann"].score == 22
     assert by["ben"].score == 0

@@ -117,6 +117,9 @@ def executor(workers, dask=None):
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
     with contextlib.ExitStack() as stack:
+        # A LocalCluster leaves its workers' settings in this process's environment (one BLAS
+        # thread, a fixed hash seed, ...), for whatever it starts later: put it back after.
+        stack.callback(_restore_environ, dict(os.environ))
         if dask == "local":
             cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1,
                                                        dashboard_address=None))
@@ -124,6 +127,11 @@ def executor(workers, dask=None):
         else:
             client = stack.enter_context(Client(dask))
         yield (lambda fn, *args: client.submit(fn, *args, pure=False)), dask_completed
+
+
+def _restore_environ(saved):
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def is_graded(course, aid, student):
