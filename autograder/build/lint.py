@@ -8,7 +8,7 @@ import textwrap
 from fnmatch import fnmatch
 from pathlib import Path
 
-from ..sources import ASSIGNMENTS, LIBRARY, solved_before
+from ..sources import ASSIGNMENTS, LIBRARY, manifest, solved_before
 from .strip import BEGIN, BEGIN_HIDDEN, END, END_HIDDEN, regions, solution_lines, strip_solutions
 
 MIN_LENGTH = 16  # shorter lines (``return out``) also occur in provided code
@@ -107,3 +107,11 @@ def shown_expected_values(path, withheld):
                 problems.append(f"{where}: the key {node.args[1].value!r} reaches the kernel: "
                                 f"give it a tolerance in the recipe so that it is withheld")
     return problems
+
+
+def shown_in_hidden_tests(assignment_id, hidden, tolerances):
+    """:func:`shown_expected_values` of every notebook of ``assignment_id``,
+    whose hidden arrays are ``hidden``: those with a tolerance are withheld."""
+    withheld = set(tolerances) & set(hidden)
+    return [problem for source in manifest(assignment_id)["notebooks"]
+            for problem in shown_expected_values(ASSIGNMENTS / assignment_id / source, withheld)]
