@@ -26,6 +26,7 @@ check: setup           ## the kit grades itself: reference, release, mutants
 bench: setup           ## speed figures (printed, not asserted)
 	$(PY) benchmarks/bench_mlp.py
 	$(PY) benchmarks/bench_grading.py
+	$(PY) benchmarks/bench_notebooks.py --validate
 
 data: setup            ## cache MNIST (add FROM=dir to use local files)
 	$(PY) -m data_scripts fetch mnist $(if $(FROM),--from $(FROM))

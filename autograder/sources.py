@@ -1,12 +1,14 @@
 """The course's sources in this repository: the reference library, the
 assignments and their manifests, and who writes what.
 
-Each manifest's ``writes`` names the library functions its students write
-(``layers.Linear``, ``optim.SGD.update``, or a whole module: ``init``); a
-release hands out the solutions of earlier assignments and strips the rest.
+Each manifest's ``writes`` names, notebook by notebook, the library functions
+its students write (``layers.Linear``, ``optim.SGD.update``, or a whole module:
+``init``); a release hands out the solutions of earlier assignments, leaves a
+TODO in its own and a stub naming the assignment that brings them in later ones.
 ``hands_in`` names the files besides notebooks and modules that students hand
 in (trained weights, predictions); ``timeout_s`` is the per-cell time limit;
-``dataset`` the dataset its notebooks run on, and ``standin`` a module whose
+``dataset`` the dataset its notebooks run on, ``holdout`` the images and goal its
+handed-in network is graded on (:mod:`autograder.build.holdout`), and ``standin`` a module whose
 ``make_standin_cache(folder)`` writes a synthetic stand-in for it (what
 ``check`` runs on when the dataset is not cached)."""
 import json
@@ -31,10 +33,25 @@ def manifest(assignment_id):
     return json.loads(path.read_text())
 
 
+def notebook_writes(assignment_id):
+    """``{notebook source: [what its students write]}``, in notebook order."""
+    return manifest(assignment_id).get("writes", {})
+
+
+def writes(assignment_id):
+    """Everything the students of ``assignment_id`` write, all notebooks."""
+    return [w for names in notebook_writes(assignment_id).values() for w in names]
+
+
+def covers(names, qualname):
+    """Does one of ``names`` (``module``, ``module.Class``, ...) cover ``qualname``?"""
+    return any(qualname == w or qualname.startswith(w + ".") for w in names)
+
+
 def owner(qualname):
     """The first assignment whose "writes" covers ``module.Class.function``, or None."""
     for aid in assignment_ids():
-        if any(qualname == w or qualname.startswith(w + ".") for w in manifest(aid).get("writes", [])):
+        if covers(writes(aid), qualname):
             return aid
     return None
 
@@ -46,9 +63,24 @@ def solved_before(assignment_id):
     return lambda module: lambda where: owner(f"{module}.{where}") in earlier
 
 
+def brought_later(assignment_id):
+    """``later(module)(function)``: the later assignment that brings it
+    ("Assignment 2 (a2_optim_reg)"), or None."""
+    ids = assignment_ids()
+    later_ids = ids[ids.index(assignment_id) + 1:] if assignment_id else []
+
+    def in_module(module):
+        def later(where):
+            aid = owner(f"{module}.{where}")
+            return f"{manifest(aid)['title'].split(':')[0]} ({aid})" if aid in later_ids else None
+        return later
+    return in_module
+
+
 def skeleton(path, assignment_id):
     """The library module at ``path`` as ``assignment_id``'s release has it."""
-    return strip_solutions(path.read_text(), str(path), keep=solved_before(assignment_id)(path.stem))
+    return strip_solutions(path.read_text(), str(path), keep=solved_before(assignment_id)(path.stem),
+                           later=brought_later(assignment_id)(path.stem))
 
 
 def student_modules(assignment_id):

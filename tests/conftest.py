@@ -124,3 +124,13 @@ def clone(built, dest):
     config = dest / "nbgrader_config.py"
     config.write_text(config.read_text().replace(str(built), str(dest)))
     return dest
+
+
+def points(aid):
+    """``(autograded, written)`` points of an assignment, from its notebook sources."""
+    from autograder import sources
+    from autograder.build.assemble import notebook_from_source
+    cells = [c for nb in sources.manifest(aid)["notebooks"]
+             for c in notebook_from_source(sources.ASSIGNMENTS / aid / nb).cells if c.metadata["nbgrader"]["grade"]]
+    return (sum(c.metadata["nbgrader"]["points"] for c in cells if c.cell_type == "code"),
+            sum(c.metadata["nbgrader"]["points"] for c in cells if c.cell_type == "markdown"))

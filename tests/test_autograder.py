@@ -13,7 +13,7 @@ from autograder.build import assemble, lint
 from autograder.build.strip import MarkerError, strip_solutions
 from autograder.grading.grade import grade
 from autograder.harness.submissions import make_submission, mutate, reference_modules
-from conftest import clone
+from conftest import clone, points
 from scratchnn.checks import CheckFailed, check, check_close
 
 AID = "a1_backprop"
@@ -107,7 +107,7 @@ def test_build_releases_a_clean_assignment(built):
     tests = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
              if c.metadata["nbgrader"]["grade"]}
     assert tests == {"test_linear_forward": 2, "test_linear_backward": 3, "test_relu": 2,
-                     "test_softmax_ce": 3, "answer_max_shift": 2}
+                     "test_softmax_ce": 3, "test_sequential": 2, "answer_max_shift": 2}
     config = (built / "nbgrader_config.py").read_text()
     assert "'scratchnn/layers.py'" in config and "ClearHiddenTests" in config
     assert lint.lint_release(built) == []
@@ -172,8 +172,9 @@ def test_grading_crafted_submissions(built):
     tampered_checks.write_text(checks.read_text().replace("    problem = describe_mismatch", "    return\n    problem = describe_mismatch"))
     results = {r.student: r for r in grade(built, AID, workers=2)}
     assert results["reference"].tests == {"test_linear_forward": 2, "test_linear_backward": 3,
-                                          "test_relu": 2, "test_softmax_ce": 3, "test_initialisers": 2,
-                                          "test_gradcheck": 2, "test_sgd": 1, "test_train_step": 2,
+                                          "test_relu": 2, "test_softmax_ce": 3, "test_sequential": 2,
+                                          "test_initialisers": 2,
+                                          "test_gradcheck": 2, "test_sgd": 1, "test_train_step": 2, "test_fit": 2,
                                           "test_tanh": 1, "test_model_size": 1, "test_accuracy": 3}
     assert results["reference"].needs_manual_grade
     assert sum(results["untouched"].tests.values()) == 0
@@ -209,7 +210,7 @@ def test_grading_lms_zip_downloads(built, tmp_path, capsys):
         shutil.rmtree(folder.parent)
     (downloads / ".reference.zip").write_bytes((downloads / "zoe__attempt_2026-11-20.zip").read_bytes())
     results = {r.student: r for r in grade(built, AID, zip_dir=downloads, workers=2)}
-    assert results["yuki_tanaka"].score == 22  # the modules, the notebooks and mnist_mlp.npz all travelled
+    assert results["yuki_tanaka"].score == points(AID)[0]  # the modules, the notebooks and mnist_mlp.npz all travelled
     assert (built / "submitted" / "yuki_tanaka" / AID / "mnist_mlp.npz").exists()
     assert results["zoe"].score == 0
     out = capsys.readouterr().out
@@ -221,12 +222,12 @@ def test_resume_grades_what_changed_and_reports_the_gradebook(a1_course):
     make_submission(built, "ann", AID, reference_modules(AID), solved=True)
     make_submission(built, "ben", AID)
     results = {r.student: r.score for r in grade(built, AID, workers=2)}
-    assert results == {"ann": 22, "ben": 0}
+    assert results == {"ann": points(AID)[0], "ben": 0}
     assert sorted((built / "logs" / AID).iterdir()) == [built / "logs" / AID / f"{s}.log" for s in ("ann", "ben")]
     stamp = (built / "autograded" / "ann" / AID / "01_layers.ipynb").stat().st_mtime
     make_submission(built, "ben", AID, reference_modules(AID), solved=True)  # a new hand-in
     results = {r.student: r.score for r in grade(built, AID, workers=2, resume=True)}
-    assert results == {"ann": 22, "ben": 22}  # every score, from the gradebook
+    assert results == {"ann": points(AID)[0], "ben": points(AID)[0]}  # every score, from the gradebook
     assert (built / "autograded" / "ann" / AID / "01_layers.ipynb").stat().st_mtime == stamp  # not regraded
 
 

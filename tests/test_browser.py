@@ -1,7 +1,7 @@
 """The course in real Jupyter, in a real browser (Debian's chromium, driven by
 Selenium): a student's JupyterLab, set up by student/configure.py, shows
 nbgrader's student parts only; the student fetches a1_backprop from the
-exchange, fills in a TODO, runs the setup and self-check cells, validates and
+exchange, fills in a TODO, runs the setup and the test cell after it, validates and
 submits. The instructor's formgrader collects, autogrades with its button,
 shows the class and a submission's manual-grading view with its mark scheme,
 takes a score into the gradebook, and generates and releases the feedback
@@ -22,10 +22,12 @@ from autograder.harness.submissions import do_work, reference_modules
 from autograder.layout import COURSE_ID, Course
 from autograder.settings import gradebook_url
 from browser import By, Keys, chromium
-from conftest import REPO
+from conftest import REPO, points
 from formgrader_server import EXTENSION, Formgrader, running_jupyter
 
 AID = "a1_backprop"
+QUESTION = "Why does subtracting the row maximum before np.exp leave the softmax unchanged"
+RUBRIC = "1 point: a common factor"  # the mark scheme's first line, for graders only
 ANSWER = ("A common factor exp(-max) cancels between numerator and denominator; without the shift "
           "exp(1000) overflows to inf and inf/inf is NaN.")
 TODO = 'raise NotImplementedError("Linear.forward is not implemented yet")'
@@ -129,9 +131,9 @@ def test_a_student_fetches_works_validates_and_submits_in_jupyterlab(course, tmp
 
         cells = open_notebook(browser, lab, f"{AID}/01_layers.ipynb")
         cells[0].find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()
-        browser.keys(*[(Keys.SHIFT, Keys.ENTER)] * 4)  # intro, setup, section 1, self-check
+        browser.keys(*[(Keys.SHIFT, Keys.ENTER)] * 4)  # intro, setup, section 1, its test cell
         output_of(browser, cells[3], "not implemented yet")
-        browser.shot("03_student_selfcheck_before_the_todo")
+        browser.shot("03_student_test_cell_before_the_todo")
 
         browser.open(lab.login_url(f"/lab/tree/{AID}/scratchnn/layers.py"))
         scroller = browser.wait(lambda: browser.css(".jp-FileEditor .cm-scroller"), "the editor")[0]
@@ -151,7 +153,7 @@ def test_a_student_fetches_works_validates_and_submits_in_jupyterlab(course, tmp
         cells[3].find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()
         browser.keys((Keys.CONTROL, Keys.ENTER))  # autoreload picks up the edited module
         output_of(browser, browser.center(cells[3]), "OK  Linear.forward")
-        browser.shot("05_student_selfcheck_ok")
+        browser.shot("05_student_test_cell_ok")
 
         dialog = validate(browser, "You did not provide a response")
         assert "YOUR ANSWER HERE" in dialog.text
@@ -159,6 +161,8 @@ def test_a_student_fetches_works_validates_and_submits_in_jupyterlab(course, tmp
         dialog.find_element(By.CSS_SELECTOR, ".jp-mod-accept").click()
 
         answer = [c for c in cells if "YOUR ANSWER HERE" in c.text][-1]
+        question = browser.center(cells[cells.index(answer) - 1]).text
+        assert QUESTION in question and RUBRIC not in question, question  # the release strips the mark scheme
         browser.center(answer).find_element(By.CSS_SELECTOR, ".jp-MarkdownOutput").click()
         browser.keys(Keys.ENTER)
         browser.wait(lambda: "jp-mod-editMode" in browser.css(".jp-Notebook")[0].get_attribute("class"),
@@ -207,7 +211,7 @@ def test_an_instructor_collects_grades_by_hand_and_releases_feedback_in_formgrad
         close(browser)
 
         browser.open(lab.login_url("/formgrader/manage_students"))
-        browser.wait(lambda: "22 / 30" in browser.text("tr"), "ben's autograded score in the class")
+        browser.wait(lambda: f"{points(AID)[0]} / {sum(points(AID))}" in browser.text("tr"), "ben's autograded score in the class")
         browser.shot("14_instructor_the_class")
 
         browser.open(lab.login_url("/formgrader/gradebook"))
@@ -219,7 +223,7 @@ def test_an_instructor_collects_grades_by_hand_and_releases_feedback_in_formgrad
         [a for a in browser.css("a", within=row) if "ben" in a.text][0].click()
         box = browser.center(browser.wait(lambda: browser.css("#answer_max_shift"), "the written answer's score box")[0])
         page = browser.text()
-        assert "Marking: 1 point for showing that a common factor" in page and ANSWER in page
+        assert QUESTION in page and RUBRIC in page and ANSWER in page  # formgrader shows the mark scheme
         assert "Student's answer" in box.find_element(By.XPATH, "ancestor::div[contains(@class,'nbgrader_cell')]").text
         box.click()
         browser.keys("2", Keys.TAB)

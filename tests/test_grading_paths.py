@@ -14,24 +14,24 @@ from autograder.harness.hostile import delete_and_duplicate_tests
 from autograder.harness.submissions import make_submission, mutate, reference_modules
 from autograder.layout import COURSE_ID
 from autograder.settings import gradebook_url
-from conftest import clone
+from conftest import clone, points
 from formgrader_server import running_formgrader
 
 AID = "a1_backprop"
-NO_MAX_SHIFT = ("    shifted = scores - scores.max(axis=1, keepdims=True)\n    return shifted",
-                "    shifted = scores\n    return shifted")
+TANH_BY_EXP = ("        self.cache = np.tanh(x)",
+               "        self.cache = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))")
 
 
 def crafted_class(course):
-    """The reference (weights handed in), the untouched release, a softmax that
-    only the judgement catches, and a notebook with a test cell deleted and
-    another duplicated."""
+    """The reference (weights handed in), the untouched release, a tanh that
+    overflows at +-1000, which only the judgement of a hidden check catches,
+    and a notebook with a test cell deleted and another duplicated."""
     ref = reference_modules(AID)
     make_submission(course, "reference", AID, ref, solved=True)
     make_submission(course, "untouched", AID)
-    make_submission(course, "no_max_shift", AID, mutate(ref, "losses.py", *NO_MAX_SHIFT), solved=True)
+    make_submission(course, "tanh_by_exp", AID, mutate(ref, "layers.py", *TANH_BY_EXP), solved=True)
     delete_and_duplicate_tests(make_submission(course, "tampered", AID, ref, solved=True))
-    return ["no_max_shift", "reference", "tampered", "untouched"]
+    return ["reference", "tampered", "tanh_by_exp", "untouched"]
 
 
 def by_hand(course, students):
@@ -89,10 +89,10 @@ def test_every_way_of_grading_leaves_the_same_gradebook(graded_five_ways, capsys
             print(way.ljust(22) + "".join(f"{r[s][0]:g}{'*' if r[s][1] else ''}".rjust(16) for s in rows)
                   + f"   {'same' if e == exported else 'DIFFERENT'}")
         print("(* needs manual grading)")
-    assert rows["reference"][0] == 22 and rows["untouched"][0] == 0
-    assert rows["no_max_shift"][2]["test_softmax_ce"][0] == 0   # only the judgement sees it
-    assert rows["no_max_shift"][2]["test_linear_forward"][0] == 2
-    assert rows["tampered"][0] == 22 and rows["tampered"][2]["test_relu"] == (2, True)  # restored, flagged
+    assert rows["reference"][0] == points(AID)[0] and rows["untouched"][0] == 0
+    assert rows["tanh_by_exp"][2]["test_tanh"][0] == 0   # only the judgement of a hidden check sees it
+    assert rows["tanh_by_exp"][0] == points(AID)[0] - 1
+    assert rows["tampered"][0] == points(AID)[0] and rows["tampered"][2]["test_relu"] == (2, True)  # restored, flagged
     for way, (_, (other_rows, other_exported)) in others:
         assert other_rows == rows, way
         assert other_exported == exported, way
@@ -100,8 +100,8 @@ def test_every_way_of_grading_leaves_the_same_gradebook(graded_five_ways, capsys
 
 def test_feedback_says_why_a_judged_cell_lost_its_points(graded_five_ways):
     course, _ = graded_five_ways["grade --workers 2"]
-    html = (course / "feedback" / "no_max_shift" / AID / "01_layers.html").read_text()
-    assert "GraderCheck" in html and "softmax_cross_entropy loss on scores near 1000" in html
+    html = (course / "feedback" / "tanh_by_exp" / AID / "02_mlp.html").read_text()
+    assert "GraderCheck" in html and "Tanh.forward does not overflow at +-1000" in html
     assert "pre-wrap" in html  # long messages wrap
     assert "hidden_expected" not in html and "BEGIN HIDDEN" not in html
     tampered = (course / "feedback" / "tampered" / AID / "01_layers.html").read_text()

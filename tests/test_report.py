@@ -18,7 +18,7 @@ from autograder.layout import COURSE_ID
 from autograder.report import build_report, summary
 from autograder.report.items import normalise
 from autograder.settings import gradebook_url
-from conftest import clone, debian_package
+from conftest import clone, debian_package, points
 
 AID = "a1_backprop"
 
@@ -215,7 +215,8 @@ def test_failure_reasons_are_grouped_and_counted_exactly(graded):
     by_id = {s.id: s for s in report.data.students}
     reasons = [by_id[who].reasons["test_softmax_ce"][0] for who in ("scale_a", "scale_b")]
     assert reasons[0] != reasons[1] and normalise(reasons[0]) == normalise(reasons[1])  # numbers differ
-    assert "scores near 1000" in groups["test_softmax_ce"][frozenset({"no_shift"})].pattern  # the judge's
+    # a visible check names it now: the public scores include some near 1000
+    assert "of scores near N: contains -N" in groups["test_softmax_ce"][frozenset({"no_shift"})].pattern
     assert set(groups["test_relu"]) == {frozenset({"relu_bug"}), frozenset({"untouched"})}
     assert "not implemented yet" in groups["test_relu"][frozenset({"untouched"})].pattern
     assert groups["test_linear_forward"].keys() == {frozenset({"untouched"})}
@@ -252,7 +253,7 @@ def test_manual_scores_and_exports_match_the_gradebook(graded):
                 expected[student.id] = None
                 continue
             expected[student.id] = max(0.0, sub.score - sub.late_submission_penalty)
-    assert expected["reference"] == 24  # 22 autograded + the 2 entered by hand
+    assert expected["reference"] == points(AID)[0] + 2  # autograded + the 2 entered by hand
     with open(course / "reports" / AID / "canvas.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0])[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]

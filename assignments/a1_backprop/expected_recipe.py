@@ -1,13 +1,14 @@
 """The arrays Assignment 1's layer notebook checks against, computed by the
-reference library. ``public`` is shipped to students (their self-checks use
-it); ``hidden`` uses other inputs and shapes and reaches only the grader."""
+reference library. ``public`` is shipped to students (the visible part of
+their test cells uses it); ``hidden`` uses other inputs and shapes and reaches only the grader."""
 import numpy as np
 
-from scratchnn import (SGD, Linear, ReLU, Tanh, l2_penalty, log_softmax, mlp, numerical_gradient, rel_error,
-                       softmax, softmax_cross_entropy, train_step)
+from scratchnn import (SGD, Linear, ReLU, Sequential, Tanh, l2_penalty, log_softmax, mlp, numerical_gradient,
+                       rel_error, softmax, softmax_cross_entropy, train_step)
 from scratchnn import init
 from scratchnn.init import glorot_normal, glorot_uniform, he_normal, he_uniform, normal
-from scratchnn.layers import is_weight
+from scratchnn.layers import Layer, is_weight
+from scratchnn.standins import fit_on_stand_ins
 
 TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 1e-6, "atol": 1e-9},
               "linear_dW": {"rtol": 1e-6, "atol": 1e-9}, "linear_db": {"rtol": 1e-6, "atol": 1e-9},
@@ -23,7 +24,13 @@ TOLERANCES = {"linear_out": {"rtol": 1e-6, "atol": 1e-9}, "linear_dx": {"rtol": 
               "step_fc2.W": {"rtol": 1e-6, "atol": 1e-10}, "step_fc2.b": {"rtol": 1e-6, "atol": 1e-10},
               "gradcheck_grad": {"rtol": 1e-6, "atol": 1e-8}, "num_params_count": {"rtol": 0, "atol": 0},
               "softmax_out": {"rtol": 1e-7, "atol": 1e-12}, "softmax_big": {"rtol": 1e-7, "atol": 1e-12},
-              "log_softmax_out": {"rtol": 1e-7, "atol": 1e-10},
+              "log_softmax_out": {"rtol": 1e-7, "atol": 1e-10}, "log_softmax_big": {"rtol": 1e-7, "atol": 1e-10},
+              "seqa_scores": {"rtol": 1e-12, "atol": 1e-12}, "seqb_scores": {"rtol": 1e-12, "atol": 1e-12},
+              "seqb_dx": {"rtol": 1e-12, "atol": 1e-12},
+              **{f"{net}_{k}": {"rtol": 0, "atol": 0} for net in ("seqa", "seqb")
+                 for k in ("forward_calls", "backward_calls", "returns_none")},
+              **{f"mlp_{k}": {"rtol": 1e-9, "atol": 1e-12}
+                 for k in ("scores", "loss", "grad_fc1.W", "grad_fc1.b", "grad_fc2.W", "grad_fc2.b")},
               "gradarr_grad": {"rtol": 1e-6, "atol": 1e-8},
               "sgdwd_W": {"rtol": 1e-12, "atol": 1e-15}, "sgdwd_b": {"rtol": 1e-12, "atol": 1e-15},
               "l2_penalty": {"rtol": 1e-9, "atol": 1e-12},
@@ -157,6 +164,7 @@ def _case(seed, image_shape, out_features, num_classes):
             "ce_scores": rng.standard_normal((n, num_classes)),
             "ce_y": rng.integers(0, num_classes, n),
             "ce_big_scores": rng.standard_normal((n, num_classes)) * 1000}
+    case["relu_x"].flat[::3] = 0.0  # exact zeros, where the derivative is 0: `x >= 0` must fail
     layer = Linear(d, out_features)
     layer.params["W"][...], layer.params["b"][...] = case["linear_W"], case["linear_b"]
     case["linear_out"] = layer.forward(case["linear_x"])
@@ -171,13 +179,129 @@ def _case(seed, image_shape, out_features, num_classes):
     case["ce_loss"], case["ce_dscores"] = softmax_cross_entropy(case["ce_scores"], case["ce_y"])
     case["softmax_out"], case["softmax_big"] = softmax(case["ce_scores"]), softmax(case["ce_big_scores"])
     case["log_softmax_out"] = log_softmax(case["ce_scores"])
+    case["log_softmax_big"] = log_softmax(case["ce_big_scores"])
     case["ce_big_loss"], case["ce_big_dscores"] = softmax_cross_entropy(case["ce_big_scores"], case["ce_y"])
     return case
 
 
+class _StandIn(Layer):
+    """The notebook's stand-in layers (01_layers, `StandIn` and `StandInLinear`), as
+    Sequential meets them: ``x @ p`` (a matrix p, for a Linear) or ``x * p`` (a vector p,
+    for an activation), each call logged as ``3 * index + (0 forward, 1 backward,
+    2 backward with input_grad=False)``."""
+
+    def __init__(self, index, p, log):
+        Layer.__init__(self)
+        self.index, self.p, self.log = index, p, log
+
+    def forward(self, x):
+        self.log.append(3 * self.index)
+        return x @ self.p if self.p.ndim == 2 else x * self.p
+
+    def backward(self, dout, input_grad=True):
+        self.log.append(3 * self.index + (1 if input_grad else 2))
+        if not input_grad:
+            return None
+        return dout @ self.p.T if self.p.ndim == 2 else dout * self.p
+
+
+class _StandInLinear(_StandIn, Linear):
+    pass
+
+
+def _sequential_case(net, seed, widths, first_linear):
+    """Sequential.forward and backward of stand-in layers (Linear, activation, ..., Linear;
+    with an activation before the first Linear unless ``first_linear``): their
+    parameters, input and upstream gradient; the scores, the gradient returned (or
+    whether None is), and the calls the layers got, in order."""
+    rng = np.random.default_rng(seed)
+    kinds, params = [], []
+    if not first_linear:
+        kinds, params = [0], [rng.uniform(0.5, 1.5, widths[0])]
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
+        kinds.append(1)
+        params.append(rng.standard_normal((fan_in, fan_out)))
+        if i < len(widths) - 2:
+            kinds.append(0)
+            params.append(rng.uniform(0.5, 1.5, fan_out))
+    n = 3 + seed % 3
+    case = {f"{net}_kinds": np.array(kinds), **{f"{net}_p{i}": p for i, p in enumerate(params)},
+            f"{net}_x": rng.standard_normal((n, widths[0])), f"{net}_dout": rng.standard_normal((n, widths[-1]))}
+    log = []
+    layers = [(f"fc{i}" if kind else f"act{i}", (_StandInLinear if kind else _StandIn)(i, p, log))
+              for i, (kind, p) in enumerate(zip(kinds, params))]
+    model = Sequential(layers)
+    case[f"{net}_scores"] = model.forward(case[f"{net}_x"])
+    case[f"{net}_forward_calls"], log[:] = np.array(log), []
+    dx = model.backward(case[f"{net}_dout"])
+    case[f"{net}_backward_calls"] = np.array(log)
+    if dx is None:
+        case[f"{net}_returns_none"] = np.array(True)
+    else:
+        case[f"{net}_dx"] = dx
+    return case
+
+
+def _mlp_case(seed):
+    """A whole small MLP (Linear-ReLU-Linear, biases not zero) on images: scores, loss, gradients."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal((5, 2, 6)), rng.integers(0, 4, 5)
+    case = {"mlp_x": x, "mlp_y": y, "mlp_W1": 0.3 * rng.standard_normal((12, 8)), "mlp_b1": rng.standard_normal(8),
+            "mlp_W2": 0.3 * rng.standard_normal((8, 4)), "mlp_b2": rng.standard_normal(4)}
+    model = Sequential([Linear(12, 8), ReLU(), Linear(8, 4)])
+    for k in ("W1", "b1", "W2", "b2"):
+        model.params[f"fc{k[1]}.{k[0]}"][...] = case[f"mlp_{k}"]
+    case["mlp_scores"] = model.forward(x)
+    loss, dscores = softmax_cross_entropy(case["mlp_scores"], y)
+    model.backward(dscores)
+    case["mlp_loss"] = np.array(loss)
+    case.update({f"mlp_grad_{k}": g.copy() for k, g in model.grads.items()})
+    return case
+
+
+def _fit_case(seed, n, n_val, batch_size, epochs, eval_size, reg, patience, val_acc):
+    """fit, alone, on the stand-ins above: the inputs (sizes, seed, labels, the losses
+    train_step returns, the accuracies evaluate gives; the validation accuracy of each epoch
+    ``val_acc``, as the table holds it at that epoch's step count), and what fit does: the
+    examples of every step, the History and the weights it ends with."""
+    rng = np.random.default_rng(seed)
+    steps_per_epoch = -(-n // batch_size)
+    size = 101  # more than the steps of a run
+    val_table = rng.uniform(0.1, 0.3, size)
+    for epoch, acc in enumerate(val_acc):
+        val_table[(epoch + 1) * steps_per_epoch % size] = acc
+    case = {"fit_n": np.array(n), "fit_n_val": np.array(n_val), "fit_batch_size": np.array(batch_size),
+            "fit_epochs": np.array(epochs), "fit_eval_size": np.array(eval_size), "fit_seed": np.array(seed),
+            "fit_reg": np.array(reg), "fit_patience": np.array(-1 if patience is None else patience),
+            "fit_y_train": rng.integers(0, 10, n), "fit_y_val": rng.integers(0, 10, n_val),
+            "fit_step_losses": rng.uniform(0.5, 2.5, size), "fit_train_acc_table": rng.uniform(0.4, 0.9, size),
+            "fit_val_acc_table": val_table}
+    h, stand_ins = fit_on_stand_ins(case)
+    case.update({"fit_steps": np.array(len(stand_ins.rows)), "fit_rows": np.concatenate(stand_ins.rows),
+                 "fit_batch_sizes": np.array([len(r) for r in stand_ins.rows]),
+                 "fit_iteration_loss": np.array(h.iteration_loss), "fit_train_loss": np.array(h.train_loss),
+                 "fit_train_acc": np.array(h.train_acc), "fit_val_loss": np.array(h.val_loss),
+                 "fit_val_acc": np.array(h.val_acc), "fit_best_epoch": np.array(h.best_epoch),
+                 "fit_final_steps": stand_ins.params["steps"].copy()})
+    return case
+
+
+TOLERANCES.update({k: {"rtol": 0, "atol": 0} for k in ("fit_steps", "fit_rows", "fit_batch_sizes", "fit_best_epoch",
+                                                       "fit_final_steps")})
+TOLERANCES.update({k: {"rtol": 1e-12, "atol": 1e-12} for k in ("fit_iteration_loss", "fit_train_loss",
+                                                               "fit_train_acc", "fit_val_loss", "fit_val_acc")})
+
+
 def record():
     """``(public, hidden, tolerances)``."""
-    public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4)), **_gradarr_case(13)}
-    hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7)), **_unseen_case()}
+    public = {**_case(1, (3, 2, 2), 5, 6), **_training_case(11, (6, 4)), **_gradarr_case(13),
+              **_sequential_case("seqa", 21, (4, 5, 3, 2), first_linear=True),
+              **_sequential_case("seqb", 22, (3, 4, 2), first_linear=False), **_mlp_case(23)}
+    hidden = {**_case(2, (2, 3, 5), 4, 10), **_training_case(12, (5, 7)), **_unseen_case(),
+              **_sequential_case("seqa", 31, (3, 6, 4, 5, 3), first_linear=True),
+              **_sequential_case("seqb", 32, (5, 2, 4, 3), first_linear=False)}
     hidden.update(_edge_cases(tuple(hidden["init_shape"]), int(hidden["init_seed"]), hidden["gradcheck_x"]))
+    # 02_mlp's test_fit: N not a multiple of the batch size; the best epoch before the last, then a tie
+    public.update(_fit_case(3, 23, 7, 5, 4, 10, 0.01, None, val_acc=[0.4, 0.7, 0.7, 0.5]))
+    hidden.update(_fit_case(8, 37, 9, 8, 6, 12, 0.003, 2, val_acc=[0.2, 0.5, 0.8, 0.6, 0.8, 0.9]))
     return public, hidden, TOLERANCES

@@ -5,7 +5,7 @@ import numpy as np
 import scratchnn as snn
 from scratchnn.data import load_mnist
 
-BEST = {"hidden_sizes": (512, 512), "activation": "relu", "lr": 0.1, "batch_size": 64, "epochs": 8}
+BEST = {"hidden_sizes": (512, 512), "activation": "relu", "lr": 0.1, "batch_size": 64, "epochs": 5}
 
 
 def make(folder):

@@ -13,9 +13,15 @@
 # (`ExponentialDecay.__call__`). `SGD` is the one you wrote in Assignment 1 (it is handed out
 # solved). Then you compare all four on MNIST.
 #
-# After each piece, run the **self-check** cell below it: it prints `OK` or says what is wrong.
-# The cells marked *test* are graded, with further checks you cannot see on inputs and
-# hyperparameters you have not seen: hard-coding an answer earns nothing.
+# After each piece, run the **test cell** below it (its first line says `test:`): it prints
+# `OK  <check>` for every check that passes, or stops at the first one that does not and says
+# what is wrong (not implemented yet, a wrong shape, the largest error and where). The grader
+# runs the same cells with further checks you cannot see, on inputs and hyperparameters you
+# have not seen: hard-coding an answer earns nothing.
+#
+# nbgrader's **Validate** button and the grader run the tests only: the long experiment at the
+# end skips itself while they run (`GRADING` in the setup cell), so Validate takes seconds.
+# Run it yourself (Run All takes about a minute) to answer the written questions.
 #
 # | part | points |
 # | --- | --- |
@@ -39,12 +45,12 @@ import numpy as np
 
 import scratchnn as snn
 from scratchnn import plots
-from scratchnn.checks import Expected, captured_warnings, check, describe_mismatch
+from scratchnn.checks import Expected, answer_of, captured_warnings, check, describe_mismatch
 from scratchnn.data import describe_mnist, load_mnist
 
 expected = e = Expected("expected/public")
-# The grader runs the tests, never the long experiments: those cells skip themselves.
-GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+# Validate and the grader run the tests, never the long experiments: those cells skip themselves.
+GRADING = os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate")
 data = load_mnist(dtype=np.float32)
 print(describe_mnist(data))
 
@@ -126,27 +132,10 @@ def decay_checks(exp, make, name, key, suffix=""):
 # Every optimizer takes a `weight_decay`, as SGD does: the code given to you adds
 # `weight_decay * w` to the gradient of each weight (a parameter named `W`), never of a bias,
 # before calling `update` (the convention of `l2_penalty`), so `update` uses `g` as it comes.
-# The checks use a bias that is not zero, with and without weight decay.
-
-# %%
-# Self-check: Momentum, one step from a given velocity, then several steps from rest
-params = start(e)
-opt = momentum(e)(params)
-opt.velocity = state(e, "mom_v0")
-opt.step(gradient(e, 0))
-check_params(e, "Momentum: parameters after one step", "mom_w1", params)
-check_params(e, "Momentum: velocity after one step", "mom_s1", opt.velocity)
-check_params(e, f"Momentum: parameters after {len(e['opt_g_W'])} steps from rest", "mom_wk",
-             run_steps(momentum(e), e))
-
-params = start(e)
-opt = momentum(e, nesterov=True)(params)
-opt.velocity = state(e, "mom_v0")
-opt.step(gradient(e, 0))
-check_params(e, "Nesterov: parameters after one step", "nest_w1", params)
-check_params(e, "Nesterov: velocity after one step", "nest_s1", opt.velocity)
-check_params(e, f"Nesterov: parameters after {len(e['opt_g_W'])} steps from rest", "nest_wk",
-             run_steps(momentum(e, nesterov=True), e))
+#
+# Then run the test cell below. It checks one step from a given velocity (the parameters and
+# the velocity you leave), several steps from rest, the same for Nesterov, and several steps
+# with weight decay, on a bias that is not zero: weight decay must shrink `W` and leave `b` alone.
 
 # %% kind="tests" id="test_momentum" points=3
 # test: SGD with momentum and Nesterov momentum (3 points)
@@ -191,18 +180,9 @@ hidden.check("Momentum: two equal gradients make the second step 1.9 times the f
 # Entries whose gradients are large take smaller steps and entries whose gradients are
 # tiny take larger ones; $\epsilon$ (outside the square root) only prevents division by zero.
 # The running average is `self.cache[name]`, the decay $\rho$ is `self.decay`.
-# Implement `RMSProp.update`, updating `w` and the cache in place.
-
-# %%
-# Self-check: RMSProp
-params = start(e)
-opt = rmsprop(e)(params)
-opt.cache = state(e, "rms_c0")
-opt.step(gradient(e, 0))
-check_params(e, "RMSProp: parameters after one step", "rms_w1", params)
-check_params(e, "RMSProp: cache after one step", "rms_s1", opt.cache)
-check_params(e, f"RMSProp: parameters after {len(e['opt_g_W'])} steps from rest", "rms_wk",
-             run_steps(rmsprop(e), e))
+# Implement `RMSProp.update`, updating `w` and the cache in place, then run the test cell below
+# (one step from a given cache, several steps from rest, several with weight decay). Its
+# $\epsilon$ is large (0.01), so an $\epsilon$ put inside the square root shows.
 
 # %% kind="tests" id="test_rmsprop" points=2
 # test: RMSProp (2 points)
@@ -239,18 +219,10 @@ hidden.check("RMSProp with decay 0 and eps 0: every entry moves by lr, whatever 
 # `step()` increments `self.t` **before** calling `update` for each parameter (that code is
 # given), so in `update`, `self.t` is already the number of the current step: 1 on the
 # first step. The running means are `self.m[name]` and `self.v[name]`; update them in place.
-
-# %%
-# Self-check: Adam, one step from a given state (m, v and t), then several steps from rest
-params = start(e)
-opt = adam(e)(params)
-opt.m, opt.v, opt.t = state(e, "adam_m0"), state(e, "adam_v0"), int(e["adam_t0"])
-opt.step(gradient(e, 0))
-check_params(e, "Adam: parameters after one step", "adam_w1", params)
-check_params(e, "Adam: m after one step", "adam_m1", opt.m)
-check_params(e, "Adam: v after one step", "adam_v1", opt.v)
-check_params(e, f"Adam: parameters after {len(e['opt_g_W'])} steps from rest", "adam_wk",
-             run_steps(adam(e), e))
+#
+# The test cell below starts one step from a given state at $t = 3$, where a missing bias
+# correction, or one computed with $t \pm 1$, changes the step; then several steps from rest,
+# and several with weight decay.
 
 # %% kind="tests" id="test_adam" points=3
 # test: Adam (3 points)
@@ -287,7 +259,8 @@ hidden.check("Adam's first step (bias-corrected): every entry moves by lr agains
 # of every epoch and sets the optimizer's `lr`. Implement `ExponentialDecay.__call__` in
 # `scratchnn/schedules.py`. A schedule is a function of the epoch it is given, not a state:
 # it must give the same rate for the same epoch however often, and in whatever order, it is
-# asked (a plot, a restart or a log may ask out of turn).
+# asked (a plot, a restart or a log may ask out of turn). The test cell below asks for epochs
+# 0 to 11, then asks a fresh schedule out of order.
 
 # %%
 def decay_schedule_checks(exp, suffix=""):
@@ -301,9 +274,6 @@ def decay_schedule_checks(exp, suffix=""):
               "decay_lrs_order", lambda: np.array([schedule(k) for k in order]))
 
 
-# Self-check: ExponentialDecay
-decay_schedule_checks(e)
-
 # %% kind="tests" id="test_exponential_decay" points=1
 # test: exponential decay (1 point)
 decay_schedule_checks(e)
@@ -313,17 +283,21 @@ decay_schedule_checks(hidden, " (a new rate and decay)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 5. Written answer: why Adam corrects its averages
+# ## 5. Written answer: why Adam corrects its averages (2 points)
 #
-# **Written answer (2 points).** On Adam's first step ($t = 1$, with $\beta_1 = 0.9$,
-# $\beta_2 = 0.999$), what are $m$ and $v$ in terms of the gradient $g$, and how large would
-# the step be **without** the bias correction? What does the correction turn the first step
-# into?
+# On Adam's first step ($t = 1$, with $\beta_1 = 0.9$, $\beta_2 = 0.999$), what are $m$ and $v$
+# in terms of the gradient $g$, and how large would the step be **without** the bias
+# correction? What does the correction turn the first step into?
 #
-# *A full answer* gives $m$ and $v$ after the first step in terms of $g$ and the size of the
-# uncorrected step, compared with $\eta$ (1 point); and says what the corrected first step is,
-# why its size no longer depends on the scale of the gradient, and why the correction fades
-# away as $t$ grows (1 point).
+# ### BEGIN MARK SCHEME
+# - 1 point: $m = 0.1\,g$ and $v = 0.001\,g^2$ after the first step, so the uncorrected step is
+#   $\eta \cdot 0.1 g / (\sqrt{0.001}\,|g| + \epsilon) \approx 3.2\,\eta$ per weight (about
+#   $\eta\,(1-\beta_1)/\sqrt{1-\beta_2}$), more than three times the intended $\eta$.
+# - 1 point: corrected, $\hat m = g$ and $\hat v = g^2$, so the first step is
+#   $\eta\, g / (|g| + \epsilon) \approx \eta \cdot \mathrm{sign}(g)$, whatever the scale of
+#   the gradient; the correction fades as $t$ grows because $\beta^t \to 0$, so
+#   $1 - \beta^t \to 1$.
+# ### END MARK SCHEME
 
 # %% [markdown] kind="manual" id="answer_bias_correction" points=2
 # YOUR ANSWER HERE
@@ -353,6 +327,7 @@ OPTIMIZERS = {
 
 # %% kind="tests" id="test_optimizer_settings" points=1
 # test: every optimizer setting trains (1 point)
+OPTIMIZERS = answer_of("optimizer_settings", ["OPTIMIZERS"], globals())
 for name, cls in (("SGD", snn.SGD), ("momentum", snn.Momentum), ("RMSProp", snn.RMSProp), ("Adam", snn.Adam)):
     assert name in OPTIMIZERS, f"OPTIMIZERS has no entry {name!r}"
     check(f"OPTIMIZERS[{name!r}] builds a {cls.__name__}",
@@ -463,9 +438,10 @@ if not GRADING:
         net = snn.mlp([784, 128, 64, 10], init="glorot", seed=0, dtype=np.float32)
         optimizer = make(net)
         schedule = snn.ExponentialDecay(optimizer.lr, decay=0.7) if "decay" in name else None
-        histories[name] = snn.fit(net, optimizer, X_train, y_train, data["X_val"],
-                                  data["y_val"], epochs=EPOCHS, batch_size=100, schedule=schedule,
-                                  progress=False)
+        histories[name] = h = snn.fit(net, optimizer, X_train, y_train, data["X_val"],
+                                      data["y_val"], epochs=EPOCHS, batch_size=100, schedule=schedule)
+        print(f"{name:22} mean training loss of epoch 1 {np.mean(h.iteration_loss[:len(X_train) // 100]):.4f}, "
+              f"validation accuracy after {EPOCHS} epochs {h.val_acc[-1]:.4f}")
     fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
     plots.compare_runs(histories, "iteration_loss", ax=axes[0], logy=True,
                        title="Training loss of every minibatch")
@@ -481,16 +457,23 @@ if not GRADING:
         print(f"{name:22} {h.train_acc[-1]:9.4f} {h.val_acc[-1]:8.4f} {h.best_val_acc:27.4f}")
 
 # %% [markdown]
-# **Written answer (3 points).** Describe what the curves show. Which optimizer reduces the
-# training loss fastest in the first epoch, and which ends with the best validation accuracy?
-# Explain the differences with what each method does to the step size, and say what the
-# learning-rate decay changed in the fifth run.
+# ## 8. Written answer: comparing the optimizers (3 points)
 #
-# *A full answer* (1 point each): reads the curves, naming with numbers the fastest and the
-# slowest start and the best final validation accuracy; explains those differences by what
-# each method does to the size and direction of the steps (momentum along directions where
-# the gradient keeps its sign, RMSProp and Adam per weight); and says what the decay changed,
-# late in training, in the minibatch loss and the validation accuracy, and at what cost.
+# Describe what the curves show. Which optimizer reduces the training loss fastest in the
+# first epoch, and which ends with the best validation accuracy? Explain the differences with
+# what each method does to the step size, and say what the learning-rate decay changed in the
+# fifth run.
+#
+# ### BEGIN MARK SCHEME
+# - 1 point: reads the curves, naming with numbers (from the printed table or the plots) the
+#   fastest and the slowest start and the best final validation accuracy.
+# - 1 point: explains those differences by what each method does to the size and direction
+#   of the steps (momentum adds up steps along directions where the gradient keeps its sign;
+#   RMSProp and Adam scale the step of each weight by its own gradient's size).
+# - 1 point: says what the decay changed late in training (a less noisy minibatch loss, a
+#   validation accuracy that settles) and at what cost (smaller steps: slower progress late,
+#   and a rate that decays too fast stops learning).
+# ### END MARK SCHEME
 
 # %% [markdown] kind="manual" id="answer_optimizers" points=3
 # YOUR ANSWER HERE

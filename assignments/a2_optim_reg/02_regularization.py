@@ -15,6 +15,14 @@
 # backward passes in `scratchnn/layers.py`, and a function in this notebook that picks
 # $\lambda$ by cross-validation.
 #
+# After each piece, run the **test cell** below it (its first line says `test:`): it prints
+# `OK  <check>` for every check that passes, or stops at the first one that does not and says
+# what is wrong. The grader runs the same cells with further checks you cannot see, on inputs
+# you have not seen. nbgrader's **Validate** button and the grader run the tests only: the
+# two experiments (sections 3 and 7) skip themselves while they run (`GRADING` in the setup
+# cell), so Validate takes seconds. Run them yourself (Run All takes a minute or two) to
+# answer the written questions.
+#
 # | part | points |
 # | --- | --- |
 # | k-fold indices | 2 |
@@ -43,8 +51,8 @@ from scratchnn.gradcheck import numerical_gradient_array
 from scratchnn.selection import cross_validate, format_table, kfold_indices
 
 expected = e = Expected("expected/public")
-# The grader runs the tests, never the long experiments: those cells skip themselves.
-GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+# Validate and the grader run the tests, never the long experiments: those cells skip themselves.
+GRADING = os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate")
 data = load_mnist(dtype=np.float32)
 print(describe_mnist(data))
 
@@ -106,10 +114,10 @@ def dropout_statistics(p, x, seed=0, quiet=False):
 # permutation into $k$ consecutive folds with `np.array_split` (their sizes differ by at most
 # one), and let pair $i$ validate on fold $i$ and train on the other folds, concatenated in
 # their order.
-
-# %%
-# Self-check: kfold_indices
-kfold_checks(e)
+#
+# The test cell below checks what every split must satisfy (k folds, every example validated
+# exactly once, each fold training on all the others) with $n = 10$, $k = 3$, which do not
+# divide, and then the recorded folds.
 
 # %% kind="tests" id="test_kfold" points=2
 # test: k-fold indices (2 points)
@@ -228,10 +236,13 @@ LAMBDAS = [1e-4, 1e-3, 1e-2, 1e-1]
 
 
 def l2_trial(params, X_train, y_train, X_val, y_val):
-    """Train a fresh 784-128-10 network with L2 strength params["reg"]; return its accuracies."""
+    """Train a fresh 784-128-10 network with L2 strength params["reg"]; return its accuracies
+    (and print them: a line per trial)."""
     net = snn.mlp([784, 128, 10], init="glorot", seed=0, dtype=np.float32)
     history = snn.fit(net, snn.SGD(net, lr=0.1), X_train, y_train, X_val, y_val, epochs=6,
                       batch_size=100, reg=params["reg"], progress=False)
+    print(f"lambda = {params['reg']:g}: trained on {len(X_train)}, validation accuracy "
+          f"{history.val_acc[-1]:.4f} on {len(X_val)}")
     return {"val_acc": history.val_acc[-1], "train_acc": history.train_acc[-1]}
 
 
@@ -250,7 +261,7 @@ if not GRADING:
 
     final = snn.mlp([784, 128, 10], init="glorot", seed=0, dtype=np.float32)
     final_history = snn.fit(final, snn.SGD(final, lr=0.1), data["X_train"], data["y_train"], epochs=6,
-                            batch_size=100, reg=best_reg, progress=False)
+                            batch_size=100, reg=best_reg)
     plots.learning_curves(final_history, title=f"Final model: lambda = {best_reg:g}, all "
                                               f"{len(data['X_train'])} training images")
     plt.show()
@@ -259,21 +270,28 @@ if not GRADING:
         print(f"final model, {split:5} accuracy {acc:.4f} (loss {loss:.4f})")
 
 # %% [markdown]
-# **Written answer (2 points).** Which $\lambda$ did cross-validation choose? Compare the
-# differences between the candidates' mean accuracies with the spread over the folds: is
-# the choice clear-cut? What goes wrong with a $\lambda$ much too large, and why is the final
-# model trained on all the training data rather than taken from one of the folds?
+# ## 4. Written answer: L2 and cross-validation (2 points)
 #
-# *A full answer* reads the chosen $\lambda$, the means and the standard deviations from the
-# table, and judges from them whether the choice is clear-cut (1 point); says what a too
-# large $\lambda$ does to the weights and to both accuracies, and why the final model uses all
-# the training data, saying what the folds were for (1 point).
+# Which $\lambda$ did cross-validation choose? Compare the differences between the
+# candidates' mean accuracies with the spread over the folds: is the choice clear-cut? What
+# goes wrong with a $\lambda$ much too large, and why is the final model trained on all the
+# training data rather than taken from one of the folds?
+#
+# ### BEGIN MARK SCHEME
+# - 1 point: reads the chosen $\lambda$, the means and the standard deviations from the table,
+#   and judges from them whether the choice is clear-cut (differences between neighbouring
+#   candidates against the spread over the folds).
+# - 1 point: a much too large $\lambda$ shrinks the weights towards zero, so both the training
+#   and the validation accuracy fall (underfitting); the folds only chose $\lambda$, and the
+#   final model uses all the training data because more data gives a better model with the
+#   chosen $\lambda$.
+# ### END MARK SCHEME
 
 # %% [markdown] kind="manual" id="answer_l2" points=2
 # YOUR ANSWER HERE
 
 # %% [markdown]
-# ## 4. Dropout, forward
+# ## 5. Dropout, forward
 #
 # In **training** mode, `Dropout(p)` zeroes each unit independently with probability $p$ and
 # multiplies the survivors by $1 / (1 - p)$ (**inverted dropout**): the expected output equals
@@ -286,23 +304,26 @@ if not GRADING:
 # (0 or $1/(1-p)$ for each unit, in `x`'s dtype) in `self.mask` and return `x * self.mask`.
 # Each call draws a new mask.
 #
-# The self-check prints, for three drop probabilities on an input of mean about 5, the
-# statistics that should hold: the mean of the output close to the input's, the fraction of
-# zeros close to $p$ in train mode and 0 in eval mode.
-
-# %%
-# Self-check: Dropout.forward
-expected.check("Dropout.forward with a fixed mask", "drop_out", lambda: dropout_with_mask(e).forward(e["drop_x"]))
-x = 5 + np.random.default_rng(0).standard_normal((500, 500))
-for p in (0.25, 0.5, 0.75):
-    dropout_statistics(p, x)
+# The test cell below checks the output with a fixed mask, and the mask it leaves in
+# `self.mask`; then it prints, for three drop probabilities on an input of mean about 5, the
+# statistics that should hold (the mean of the output close to the input's, the fraction of
+# zeros close to $p$ in train mode and 0 in eval mode) and checks them; last, that two forward
+# passes draw two masks and that float32 stays float32.
 
 # %% kind="tests" id="test_dropout_forward" points=3
 # test: Dropout forward in train and eval mode (3 points)
-expected.check("Dropout.forward with a fixed mask", "drop_out", lambda: dropout_with_mask(e).forward(e["drop_x"]))
+layer = dropout_with_mask(e)
+expected.check("Dropout.forward with a fixed mask", "drop_out", lambda: layer.forward(e["drop_x"]))
+check("Dropout.forward keeps the scaled mask, 0 or 1 / (1 - p), in self.mask", lambda: layer.mask,
+      e["drop_mask"] / (1 - float(e["drop_p"])))
 x = 5 + np.random.default_rng(0).standard_normal((500, 500))
 for p in (0.25, 0.5, 0.75):
-    dropout_statistics(p, x, quiet=True)
+    dropout_statistics(p, x)
+layer = snn.Dropout(0.5, rng=0)
+first, second = layer.forward(x), layer.forward(x)
+check("Dropout: each forward pass draws a new mask", lambda: np.mean((first == 0) != (second == 0)), 0.5,
+      rtol=0, atol=0.01)
+check("Dropout keeps float32 inputs float32", lambda: layer.forward(x.astype(np.float32)).dtype == np.float32, True)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 hidden.check("Dropout.forward with a fixed mask on new inputs", "drop_out",
@@ -318,16 +339,15 @@ assert layer.forward(x.astype(np.float32)).dtype == np.float32, "Dropout must ke
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 5. Dropout, backward
+# ## 6. Dropout, backward
 #
 # The output is `x * mask`, so the gradient is `dout * mask`, with the mask of the last
 # forward pass, `self.mask`. Implement `Dropout.backward`; the checks set `self.mask` to the
 # scaled mask a forward pass keeps (so that `backward` is checked on its own, whatever
 # `forward` does) and compare with the recorded gradient and with centred differences of
-# `x * mask`.
+# `x * mask`: run the test cell below.
 
 # %%
-# Self-check: Dropout.backward
 def dropout_backward_checks(exp, suffix=""):
     p = float(exp["drop_p"])
     mask = exp["drop_mask"] / (1 - p)  # what forward keeps in self.mask: 0, or 1 / (1 - p)
@@ -339,9 +359,6 @@ def dropout_backward_checks(exp, suffix=""):
         layer.backward(exp["drop_dout"]), numerical_gradient_array(lambda: x * mask, x, exp["drop_dout"])))
     check_close("Dropout.backward against centred differences of x * mask" + suffix, analytic, numeric,
                 rtol=1e-6, atol=1e-9, hints=hints)
-
-
-dropout_backward_checks(e)
 
 # %% kind="tests" id="test_dropout_backward" points=2
 # test: Dropout backward (2 points)
@@ -360,22 +377,25 @@ hidden.check("Dropout.backward uses the mask of the last forward pass", "drop_la
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 6. Dropout against overfitting
+# ## 7. Dropout against overfitting
 #
 # On only 1,000 training images, a 784-512-512-10 network trained with Adam memorises the
-# training set within a few epochs. Train it for 40 epochs with dropout after each hidden
-# layer, $p \in \{0, 0.25, 0.5, 0.75\}$, and compare the losses and accuracies on the training
-# images and on 2,000 validation images (both measured in eval mode, without dropout).
+# training set: without dropout its training accuracy reaches 100%. Train it for 40 epochs
+# with dropout after each hidden layer, $p \in \{0, 0.25, 0.5, 0.75, 0.9\}$, and compare the
+# losses and accuracies on the training images and on 2,000 validation images (both measured
+# in eval mode, without dropout).
 
 # %%
 if not GRADING:
     X_small, y_small = data["X_train"][:1000], data["y_train"][:1000]
     X_v, y_v = data["X_val"][:2000], data["y_val"][:2000]
     sweep = {}
-    for p in (0.0, 0.25, 0.5, 0.75):
+    for p in (0.0, 0.25, 0.5, 0.75, 0.9):
         net = snn.mlp([784, 512, 512, 10], init="glorot", drop_prob=p, seed=0, dtype=np.float32)
-        sweep[f"p = {p}"] = snn.fit(net, snn.Adam(net, lr=1e-3), X_small, y_small, X_v, y_v, epochs=40,
-                                    batch_size=100, progress=False)
+        sweep[f"p = {p}"] = h = snn.fit(net, snn.Adam(net, lr=1e-3), X_small, y_small, X_v, y_v, epochs=40,
+                                        batch_size=100)
+        print(f"p = {p}: after 40 epochs training accuracy {h.train_acc[-1]:.4f}, validation accuracy "
+              f"{h.val_acc[-1]:.4f}")
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     plots.compare_runs(sweep, "train_loss", ax=axes[0, 0], logy=True, title="Training loss (1,000 images)")
     plots.compare_runs(sweep, "val_loss", ax=axes[0, 1], title="Validation loss")
@@ -398,14 +418,21 @@ if not GRADING:
               f"{h.val_acc[-1]:8.4f} {h.best_val_acc:13.4f}")
 
 # %% [markdown]
-# **Written answer (3 points).** What does dropout do to the training loss, the validation
-# loss and accuracy, and the gaps between training and validation, as $p$ grows? Why does it
-# have this effect, and why can $p$ be too large?
+# ## 8. Written answer: dropout and overfitting (3 points)
 #
-# *A full answer* (1 point each): reads the trends in the plots with numbers (losses,
-# accuracies and gaps for each $p$, and how the validation loss moves late in training);
-# explains by what mechanism dropout makes memorising the training set harder and what the
-# network computes at test time; and says what happens, and why, when too few units are kept.
+# What does dropout do to the training loss, the validation loss and accuracy, and the gaps
+# between training and validation, as $p$ grows? Why does it have this effect, and why can $p$
+# be too large?
+#
+# ### BEGIN MARK SCHEME
+# - 1 point: reads the trends in the plots with numbers (losses, accuracies and gaps for each
+#   $p$, and how the validation loss moves late in training).
+# - 1 point: explains by what mechanism dropout makes memorising the training set harder (no
+#   unit can rely on any other; a different thinned network at every step, an average of many)
+#   and what the network computes at test time (all units, with inverted dropout no rescaling).
+# - 1 point: says what happens, and why, when too few units are kept (too little capacity and
+#   too noisy a signal at every step: training, and eventually validation, accuracy fall).
+# ### END MARK SCHEME
 
 # %% [markdown] kind="manual" id="answer_dropout" points=3
 # YOUR ANSWER HERE

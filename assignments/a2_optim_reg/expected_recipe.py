@@ -1,5 +1,5 @@
 """The arrays Assignment 2's notebooks check against, computed by the
-reference library. ``public`` is shipped to students (their self-checks use
+reference library. ``public`` is shipped to students (the visible checks use
 it); ``hidden`` uses other inputs, shapes and hyperparameters and reaches only
 the grader. Hyperparameters are stored beside the inputs, so that a notebook
 runs the same code on both."""
@@ -19,7 +19,7 @@ TOLERANCES = {
     "kfold_train": EXACT, "kfold_val": EXACT, "kfold_train_sizes": EXACT, "kfold_val_sizes": EXACT,
     "drop_out": STEP, "drop_dx": STEP,
     **{f"{name}_{what}": STEP for name in ("sigmoid_fn", "sigmoid", "leaky", "elu", "selu")
-       for what in ("out", "dx")},
+       for what in ("out", "dx", "edge_out", "edge_dx")},
     "sigmoid_fn_big": STEP,
     **{k: STEP for k in ("mom_equal_w", "rms_scale_w", "adam_sign_w", "sigmoid_f32_out", "leaky_default_out")},
     **{k: EXACT for k in ("kfold_loo_sizes", "drop_new_mask", "drop_last_dx")},
@@ -152,15 +152,23 @@ def _layer_case(seed, shape, drop_prob, slope, alpha):
     case["sigmoid_fn_out"] = sigmoid(x)
     big = np.array([-1000.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 1000.0]) * (1 + seed % 3)
     case["sigmoid_big_x"], case["sigmoid_fn_big"] = big, sigmoid(big)
+    # where the usual mistakes show: exact zeros (the derivative of the "otherwise" branch at 0)
+    # and inputs so large that an exp of the wrong sign overflows
+    edge = np.array([-1000.0, -40.0, -1.5, -1e-3, 0.0, 0.0, 1e-3, 1.5, 40.0, 1000.0]) * (1 + seed % 3)
+    case["act_edge_x"] = edge
     for name, layer in (("sigmoid", Sigmoid()), ("leaky", LeakyReLU(slope)),
                         ("elu", ELU(alpha)), ("selu", SELU())):
         case[f"{name}_out"] = layer.forward(x)
         case[f"{name}_dx"] = layer.backward(case["act_dout"])
-    # what a correct ELU of SELU's alpha gives on x, for the stand-in that replays it
-    # while SELU alone is graded: its output, and its derivative
+        case[f"{name}_edge_out"] = layer.forward(edge)
+        case[f"{name}_edge_dx"] = layer.backward(np.ones_like(edge))
+    # what a correct ELU of SELU's alpha gives on x and on the edge inputs, for the stand-in
+    # that replays it while SELU alone is graded: its output, and its derivative
     elu = ELU(SELU().alpha)
     case["selu_elu_out"] = elu.forward(x)
     case["selu_elu_grad"] = elu.backward(np.ones_like(x))
+    case["selu_elu_edge_out"] = elu.forward(edge)
+    case["selu_elu_edge_grad"] = elu.backward(np.ones_like(edge))
     return case
 
 
@@ -209,8 +217,8 @@ def _choose_case(lambdas, peak, n, k):
 
 def record():
     """``(public, hidden, tolerances)``."""
-    public = {**_optimizer_case(1, (4, 3), 5), **_schedule_case(0.1, 0.85, [3, 0, 7, 7, 11, 1]), **_kfold_case(10, 3, 0),
-              **_layer_case(1, (4, 5), 0.5, 0.1, 1.0)}
+    public = {**_optimizer_case(1, (4, 3), 5), **_schedule_case(0.1, 0.85, [3, 0, 7, 7, 11, 1]), **_kfold_case(10, 3, 5),
+              **_layer_case(1, (4, 5), 0.5, 0.1, 1.5)}
     hidden = {**_optimizer_case(2, (3, 6), 7), **_schedule_case(0.03, 0.7, [9, 2, 0, 5, 5, 14, 1]), **_kfold_case(23, 4, 7),
               **_layer_case(2, (3, 7), 0.3, 0.2, 0.7), **_choose_case([0.5, 5e-4, 5e-2, 5e-3, 5e-5], 5e-3, 29, 4),
               **_edge_cases()}

@@ -9,6 +9,17 @@
 # `scratchnn/train.py`, `write_predictions_csv` in `scratchnn/export.py`, and the answer
 # cells of this notebook.
 #
+# After each piece, run the **test cell** below it (its first line says `test:`): it prints
+# `OK  <check>` for every check that passes, or stops at the first one that does not and says
+# what is wrong. The grader runs the same cells with further checks you cannot see, on inputs
+# you have not seen.
+#
+# nbgrader's **Validate** button and the grader run the tests only: the experiments and the
+# final training skip themselves while they run (`GRADING` in the setup cell), so Validate
+# takes seconds. The tests of your trained network and of its predictions read the files that
+# the training and prediction cells write: run those cells yourself (Run All takes a few
+# minutes) before you validate and submit.
+#
 # **Data.** This notebook runs on CIFAR-10 from the kit's cache: 49,000 training, 1,000
 # validation and 10,000 test images. If it is not on your machine yet, run once, in a
 # terminal in this folder:
@@ -54,8 +65,8 @@ from scratchnn.checks import Expected, captured_warnings, check, describe_mismat
 from scratchnn.data import load_cifar10, normalize
 
 expected = e = Expected("expected/public")
-# The grader runs the tests, never the long experiments: those cells skip themselves.
-GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+# Validate and the grader run the tests, never the long experiments: those cells skip themselves.
+GRADING = os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate")
 WEIGHTS, PREDICTIONS = "cifar_mlp.npz", "cifar10_predictions.csv"
 data = load_cifar10(num_test=10000)
 classes = data["classes"]
@@ -122,7 +133,8 @@ def csv_rows(lines):
 #
 # Write `preprocess(X_train, *others)`: it returns a tuple of arrays, flattened to
 # (N, 3072) and standardised, in the order given (`X_train` first), leaving its inputs
-# unchanged and keeping their dtype.
+# unchanged and keeping their dtype. The test cell below checks it on small images whose
+# features have different means and spreads.
 
 # %% kind="solution" id="preprocess"
 def preprocess(X_train, *others):
@@ -133,17 +145,16 @@ def preprocess(X_train, *others):
     return tuple(normalize(*rows)) if others else (normalize(rows[0]),)
     ### END SOLUTION
 
-# %%
-# Self-check: preprocess
-out_a, out_b = preprocess(e["pre_a"], e["pre_b"])
-expected.check("preprocess: the training images", "pre_out_a", lambda: out_a)
-expected.check("preprocess: other images, with the training statistics", "pre_out_b", lambda: out_b)
-
 # %% kind="tests" id="test_preprocess" points=2
 # test: preprocessing (2 points)
-out_a, out_b = preprocess(e["pre_a"], e["pre_b"])
+pre_a, pre_b = e["pre_a"].copy(), e["pre_b"].copy()
+out_a, out_b = preprocess(pre_a, pre_b)
 expected.check("preprocess: the training images", "pre_out_a", lambda: out_a)
 expected.check("preprocess: other images, with the training statistics", "pre_out_b", lambda: out_b)
+check("preprocess keeps float32 inputs float32", lambda: out_a.dtype == np.float32 and out_b.dtype == np.float32,
+      True)
+check("preprocess leaves its input X_train unchanged", lambda: pre_a, e["pre_a"])
+check("preprocess leaves its other inputs unchanged", lambda: pre_b, e["pre_b"])
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 inputs = [hidden[k].copy() for k in ("pre_a", "pre_b", "pre_c")]
@@ -173,7 +184,9 @@ print(f"X_train {X_train.shape} {X_train.dtype}, X_val {X_val.shape}, X_test {X_
 # softmax). So `depth=2` is input → hidden → scores. Start the weights with He
 # initialisation (standard deviation $\sqrt{2/n_\text{in}}$, uniform or normal), drawn from
 # `seed` so that the same seed gives the same network, and use float32 throughout: it
-# halves the memory and the time of every matrix product. (`snn.mlp` can help.)
+# halves the memory and the time of every matrix product. (`snn.mlp` can help.) The test
+# cell below checks the layers, their shapes, the dtype and the spread of the weights of two
+# small networks, and that the seed decides the weights.
 
 # %% kind="solution" id="build_network"
 def build_network(depth, width, input_size=3072, num_classes=10, seed=0):
@@ -182,19 +195,6 @@ def build_network(depth, width, input_size=3072, num_classes=10, seed=0):
     sizes = [input_size] + [width] * (depth - 1) + [num_classes]
     return snn.mlp(sizes, init="he", seed=seed, dtype=np.float32)
     ### END SOLUTION
-
-# %%
-# Self-check: build_network
-for depth, width in ((3, 50), (2, 64)):
-    problems = network_problems(build_network(depth, width, input_size=48, seed=1), depth, width, 48, 10)
-    assert not problems, f"build_network({depth}, {width}): " + "; ".join(problems)
-    print(f"OK  build_network({depth}, {width})")
-same = build_network(3, 50, input_size=48, seed=1).params["fc1.W"]
-check("build_network: the same seed gives the same weights",
-      lambda: build_network(3, 50, input_size=48, seed=1).params["fc1.W"], same, fixed=False)
-assert not np.allclose(build_network(3, 50, input_size=48, seed=2).params["fc1.W"], same), \
-    "build_network ignores its seed: seeds 1 and 2 give the same weights"
-print("OK  build_network: another seed gives other weights")
 
 # %% kind="tests" id="test_build_network" points=2
 # test: networks of any depth and width (2 points)
@@ -207,6 +207,7 @@ check("build_network: the same seed gives the same weights",
       lambda: build_network(3, 50, input_size=48, seed=1).params["fc1.W"], same, fixed=False)
 assert not np.allclose(build_network(3, 50, input_size=48, seed=2).params["fc1.W"], same), \
     "build_network ignores its seed: seeds 1 and 2 give the same weights"
+print("OK  build_network: another seed gives other weights")
 ### BEGIN HIDDEN TESTS
 for depth, width, d_in, c in ((4, 200, 20, 7), (1, 9, 300, 5), (5, 120, 30, 3)):
     net = build_network(depth, width, input_size=d_in, num_classes=c, seed=3)
@@ -223,20 +224,22 @@ hidden.check("build_network(4, 200, input_size=20, num_classes=7): its weight sh
 # %% [markdown]
 # ## 3. Deeper, and a better optimizer
 #
-# Two comparisons, each on the first 10,000 training images so that they run in a minute:
-# a 2-layer network (one hidden layer) against a 3-layer one of the same width, both trained
-# with Adam; then the 3-layer network trained by SGD whose learning rate decays exponentially
+# Two comparisons, each on the first 10,000 training images and with hidden layers of 128
+# units, so that they run in about a minute: a 2-layer network (one hidden layer) against a
+# 3-layer one of the same width, both trained with Adam for 6 epochs; then the 3-layer network trained by SGD whose learning rate decays exponentially
 # (multiplied by 0.9 after every epoch) against Adam. The left plots show the average
 # training loss of each epoch, the right ones the validation accuracy.
 
 # %%
 if not GRADING:
-    subset = slice(0, 10000)
+    subset, WIDTH_COMPARED = slice(0, 10000), 128
 
     def run(depth, make_optimizer, schedule=None, epochs=6):
-        net = build_network(depth, 256, seed=0)
-        return snn.fit(net, make_optimizer(net), X_train[subset], y_train[subset], X_val, y_val,
-                       epochs=epochs, batch_size=200, schedule=schedule)
+        net = build_network(depth, WIDTH_COMPARED, seed=0)
+        history = snn.fit(net, make_optimizer(net), X_train[subset], y_train[subset], X_val, y_val,
+                          epochs=epochs, batch_size=200, schedule=schedule)
+        print(f"trained {depth} layers for {epochs} epochs: best validation accuracy {history.best_val_acc:.3f}")
+        return history
 
     def show(histories, title):
         fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
@@ -246,7 +249,7 @@ if not GRADING:
         plt.show()
 
     depth_runs = {f"{d} layers": run(d, lambda net: snn.Adam(net, lr=1e-3)) for d in (2, 3)}
-    show(depth_runs, "Depth (Adam, width 256)")
+    show(depth_runs, f"Depth (Adam, width {WIDTH_COMPARED})")
     optimizer_runs = {
         "SGD, lr 0.02 x 0.9 per epoch": run(3, lambda net: snn.SGD(net, lr=0.02),
                                             schedule=snn.ExponentialDecay(0.02, decay=0.9)),
@@ -256,18 +259,24 @@ if not GRADING:
         print(f"{name:30s} best validation accuracy {h.best_val_acc:.3f}, "
               f"final training accuracy {h.train_acc[-1]:.3f}")
 
+# %% [markdown]
+# ### Written answer: depth and optimizers (2 points)
+#
+# Did the extra layer help on 10,000 images, and how can you tell whether it was the model or
+# the amount of data that limited it? Compare SGD with decay and Adam: which lowers the
+# training loss faster in the first epochs, which ends with the better validation accuracy,
+# and why might that differ?
+#
+# ### BEGIN MARK SCHEME
+# - 1 point: reads the depth curves correctly (training loss, validation accuracy and the
+#   train/validation gap, with numbers from the run): a gap that grows while the validation
+#   accuracy stalls says the data, not the model, limits it.
+# - 1 point: the optimizers, with a reason: Adam's per-parameter step sizes against one global
+#   rate that decays, and a faster fall of the training loss need not mean a better
+#   validation accuracy.
+# ### END MARK SCHEME
+
 # %% [markdown] kind="manual" id="answer_comparisons" points=2
-# **Written answer (2 points).** Did the extra layer help on 10,000 images, and how can you
-# tell whether it was the model or the amount of data that limited it? Compare SGD with
-# decay and Adam: which lowers the training loss faster in the first epochs, which ends with
-# the better validation accuracy, and why might that differ?
-#
-# *Mark scheme: 1 point for reading the depth curves correctly (training loss, validation
-# accuracy and the train/validation gap, with numbers from your run); 1 point for the
-# optimizers, with a reason (Adam's per-parameter step sizes against one global rate that
-# decays, and that a faster fall of the training loss need not mean better validation
-# accuracy).*
-#
 # YOUR ANSWER HERE
 
 # %% [markdown]
@@ -313,14 +322,20 @@ if not GRADING:
     print(f"best validation accuracy {history.best_val_acc:.3f} (epoch {history.best_epoch + 1}); "
           f"weights saved to {WEIGHTS}")
 
+# %% [markdown]
+# ### Written answer: how you tuned (2 points)
+#
+# Which settings did you try, in which order, and what in the curves made you change each
+# one? Name one setting that made things worse and say why.
+#
+# ### BEGIN MARK SCHEME
+# - 1 point: a sequence of at least three experiments with their validation accuracies.
+# - 1 point: reads at least one of them with the tuning guide (a noisy or flat loss, or a
+#   train/validation gap, and the change it called for), and names a setting that made
+#   things worse, with why.
+# ### END MARK SCHEME
+
 # %% [markdown] kind="manual" id="answer_tuning" points=2
-# **Written answer (2 points).** Which settings did you try, in which order, and what in
-# the curves made you change each one? Name one setting that made things worse and say why.
-#
-# *Mark scheme: 1 point for a sequence of at least three experiments with their validation
-# accuracies; 1 point for reading at least one of them with the tuning guide (a noisy or
-# flat loss, or a train/validation gap, and the change it called for).*
-#
 # YOUR ANSWER HERE
 
 # %% [markdown]
@@ -335,16 +350,9 @@ if not GRADING:
 # Then implement `write_predictions_csv(path, predictions, ids=None, header=("Id", "Category"))`
 # in `scratchnn/export.py`: a header row, then one row `id,class` per example, as Kaggle
 # expects them (the `csv` module's `writer` does the quoting and the line ends).
-
-# %%
-# Self-check: confusion_matrix and write_predictions_csv
-expected.check("confusion_matrix", "cm_matrix",
-               lambda: snn.confusion_matrix(e["cm_true"], e["cm_pred"], int(e["cm_classes"])))
-check("confusion_matrix of a perfect classifier", lambda: snn.confusion_matrix(np.arange(3), np.arange(3), 3),
-      np.eye(3, dtype=np.int64))
-lines = csv_lines(np.array([3, 0, 9]))
-assert lines == ["Id,Category", "0,3", "1,0", "2,9"], f"the file holds {lines}"
-print("OK  write_predictions_csv")
+#
+# The two test cells below check `confusion_matrix` on labels where pairs repeat, and the
+# CSV writer with the default ids and header, then with ids and a header of its own.
 
 # %% kind="tests" id="test_confusion_matrix" points=2
 # test: confusion matrix (2 points)
@@ -365,8 +373,15 @@ hidden.check("confusion_matrix: rows sum to the counts of the true classes", "cm
 # %% kind="tests" id="test_write_csv" points=2
 # test: the Kaggle CSV writer (2 points)
 lines = csv_lines(np.array([3, 0, 9]))
+if lines != ["Id,Category", "0,3", "1,0", "2,9"]:
+    print(f"write_predictions_csv(path, [3, 0, 9]) wrote the lines {lines}")
 check("write_predictions_csv: a header, then one 'id,class' row per prediction",
       lambda: lines == ["Id,Category", "0,3", "1,0", "2,9"], True)
+lines = csv_lines(np.array([1, 8]), ids=np.array([40, 7]), header=("ImageId", "Label"))
+if lines != ["ImageId,Label", "40,1", "7,8"]:
+    print(f"write_predictions_csv(path, [1, 8], ids=[40, 7], header=('ImageId', 'Label')) wrote the lines {lines}")
+check("write_predictions_csv with ids and a header of its own", lambda: lines == ["ImageId,Label", "40,1", "7,8"],
+      True)
 ### BEGIN HIDDEN TESTS
 hidden = Expected("hidden_expected")
 lines = csv_lines(hidden["csv_header_predictions"], ids=hidden["csv_header_ids"], header=("ImageId", "Label"))
@@ -382,6 +397,9 @@ hidden.check("write_predictions_csv with ids of its own: the rows", "csv_rows", 
 # %% [markdown]
 # With both written, predict the classes of the 10,000 test images with your saved network
 # and write them to `cifar10_predictions.csv` (ids 0 to 9,999, in the order of the test set).
+# The two test cells after it check the files you hand in: the validation accuracy of your
+# network (at least 50% earns the points), and that the file holds the predictions of that
+# network, in order.
 
 # %% id="write_predictions"
 if not GRADING:
@@ -389,22 +407,12 @@ if not GRADING:
     export.write_predictions_csv(PREDICTIONS, snn.predict(submitted, X_test))
     print(f"{PREDICTIONS}: {len(X_test):,} predictions")
 
-# %%
-# Self-check: the files you hand in
-submitted = snn.load_model(WEIGHTS)
-val_acc = snn.accuracy(snn.predict(submitted, X_val), y_val)
-ids, predictions = export.read_predictions_csv(PREDICTIONS)
-print(f"{WEIGHTS}: validation accuracy {val_acc:.3f} (at least 0.50 earns the points)")
-print(f"{PREDICTIONS}: {len(ids):,} rows, {np.mean(predictions == snn.predict(submitted, X_test)):.1%} "
-      f"agree with {WEIGHTS}")
-
 # %% kind="tests" id="test_trained_weights" points=4
 # test: the submitted network reaches 50% validation accuracy (4 points)
+assert Path(WEIGHTS).exists(), f"no {WEIGHTS} here: run the final training cell above first"
 submitted = snn.load_model(WEIGHTS)
 assert snn.predict(submitted, X_val[:5]).shape == (5,), "the network does not map an image to one class"
-val_acc = judged_from_file(f"accuracy of {WEIGHTS} on the validation images", "accuracy",
-                           lambda: snn.accuracy(snn.predict(submitted, X_val), y_val),
-                           file=WEIGHTS, dataset="cifar10", split="val", goal=0.50)
+val_acc = snn.accuracy(snn.predict(submitted, X_val), y_val)
 if preprocess_fails_its_test():  # the grader measures the weights on images it prepares itself
     print(f"--  {WEIGHTS}: {val_acc:.3f} on images prepared by your preprocess, which fails test_preprocess: "
           f"fix it first. The grader measures {WEIGHTS} on images it prepares itself.")
@@ -412,13 +420,14 @@ else:
     assert val_acc >= 0.50, f"{WEIGHTS} reaches {val_acc:.3f} validation accuracy; 0.50 is needed"
     print(f"OK  {WEIGHTS}: validation accuracy {val_acc:.3f}")
 ### BEGIN HIDDEN TESTS
-judged_from_file(f"accuracy of {WEIGHTS} on the test images", "accuracy",
-                 lambda: snn.accuracy(snn.predict(submitted, X_test), y_test),
-                 file=WEIGHTS, dataset="cifar10", split="test", goal=0.48)
+test_acc = judged_from_file(f"accuracy of {WEIGHTS} on the course's held-out images", "accuracy",
+                            lambda: snn.accuracy(snn.predict(submitted, X_test), y_test),
+                            file=WEIGHTS, dataset="cifar10", split="holdout")
 ### END HIDDEN TESTS
 
 # %% kind="tests" id="test_predictions_csv" points=2
 # test: the predictions file (2 points)
+assert Path(PREDICTIONS).exists(), f"no {PREDICTIONS} here: run the prediction cell above first"
 header = Path(PREDICTIONS).read_text().splitlines()[0]
 assert header == "Id,Category", f"the header is {header!r}, expected 'Id,Category'"
 ids, predictions = export.read_predictions_csv(PREDICTIONS)
@@ -432,9 +441,9 @@ else:
     assert agree >= 0.99, f"only {agree:.1%} of the predictions are those of {WEIGHTS}"
     print(f"OK  {PREDICTIONS}: {agree:.1%} agree with {WEIGHTS}")
 ### BEGIN HIDDEN TESTS
-judged_from_file(f"{PREDICTIONS}: the test images in order, as {WEIGHTS} predicts them, 48% right",
-                 "predictions", lambda: snn.accuracy(predictions, y_test), file=PREDICTIONS,
-                 weights=WEIGHTS, dataset="cifar10", goal=0.48)
+test_acc = judged_from_file(f"{PREDICTIONS}: the test images in order, as {WEIGHTS} predicts them, 48% right",
+                            "predictions", lambda: snn.accuracy(predictions, y_test), file=PREDICTIONS,
+                            weights=WEIGHTS, dataset="cifar10", goal=0.48)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -455,14 +464,19 @@ if not GRADING:
     fig.suptitle("Misclassified validation images: true class -> predicted class")
     plt.show()
 
+# %% [markdown]
+# ### Written answer: what the network gets wrong (2 points)
+#
+# Which pairs of classes does your network confuse most, and which class does it recognise
+# best? From the gallery, what do the misclassified images have in common, and what does an
+# MLP on raw pixels lack that would help?
+#
+# ### BEGIN MARK SCHEME
+# - 1 point: two or more confused pairs and the best class, read from the matrix.
+# - 1 point: a pattern in the gallery (colour, background or pose rather than shape) and the
+#   reason: the MLP sees each pixel at a fixed position, with no notion of local shape or of
+#   translation (what convolutions bring).
+# ### END MARK SCHEME
+
 # %% [markdown] kind="manual" id="answer_errors" points=2
-# **Written answer (2 points).** Which pairs of classes does your network confuse most, and
-# which class does it recognise best? From the gallery, what do the misclassified images
-# have in common, and what does an MLP on raw pixels lack that would help?
-#
-# *Mark scheme: 1 point for two or more confused pairs and the best class, read from the
-# matrix; 1 point for a pattern in the gallery (colour, background or pose rather than
-# shape) and the reason: the MLP sees each pixel at a fixed position, with no notion of
-# local shape or of translation (what convolutions bring).*
-#
 # YOUR ANSWER HERE

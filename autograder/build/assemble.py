@@ -20,7 +20,7 @@ import nbformat
 from .. import sources
 from ..layout import COURSE_ID, HIDDEN, Course
 from ..settings import Grading
-from . import expected, lint, reference
+from . import expected, holdout, lint, reference
 
 
 # -- notebooks -----------------------------------------------------------------
@@ -65,14 +65,19 @@ def _copy_package(src, dest, transform=None):
             shutil.copy(path, target)
 
 
-def assemble_source(course_dir, assignment_id):
+def assemble_source(course_dir, assignment_id, progress=print):
     """``course/source/<id>/``: everything the release and the grader start from."""
     spec = sources.manifest(assignment_id)
     dest = Course(course_dir).source(assignment_id)
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    for source in spec["notebooks"]:
-        nb = notebook_from_source(sources.ASSIGNMENTS / assignment_id / source)
+    notebooks = {source: notebook_from_source(sources.ASSIGNMENTS / assignment_id / source)
+                 for source in spec["notebooks"]}
+    unclear = [p for source, nb in notebooks.items() for p in lint.written_answer_problems(nb, source)]
+    if unclear:
+        raise SystemExit(f"{assignment_id}: written answers students could not see or that show the rubric\n  "
+                         + "\n  ".join(unclear))
+    for source, nb in notebooks.items():
         nbformat.write(nb, dest / (Path(source).stem + ".ipynb"))
     _copy_package(sources.LIBRARY, dest / "scratchnn", lambda p: sources.skeleton(p, assignment_id))
     _copy_package(sources.DATA_SCRIPTS, dest / "data_scripts")
@@ -82,6 +87,7 @@ def assemble_source(course_dir, assignment_id):
         raise SystemExit(f"{assignment_id}: hidden tests that show an expected value\n  " + "\n  ".join(shown))
     expected.write(dest / "expected" / "public", public, tolerances)
     expected.write(dest / "hidden_expected", hidden, tolerances)
+    holdout.write(dest, assignment_id, progress)
     return dest
 
 
@@ -113,10 +119,18 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# Feedback shows results and the judgement's reasons, never the hidden tests.
+# An unfilled solution cell says what it is, like the modules' TODOs.
+c.ClearSolutions.code_stub = {"python": '# YOUR CODE HERE\\nraise NotImplementedError("this cell is not implemented yet")'}
+# Written answers: the question is a locked markdown cell whose mark scheme
+# (### BEGIN MARK SCHEME ... ### END MARK SCHEME) the release strips; autograde
+# restores locked cells from the gradebook, so formgrader shows it to graders.
+c.ClearMarkScheme.enforce_metadata = False  # nbgrader wants it in a task cell
+# Feedback shows results and the judgement's reasons, never the hidden tests
+# or the mark schemes.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "autograder.grading.preprocessors.ClearHiddenTests",  # nbgrader's, without a false alarm
+    "autograder.grading.preprocessors.ClearMarkScheme",  # nbgrader's, quiet
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograder.grading.preprocessors.WrapOutputs",
 ]
@@ -190,7 +204,7 @@ def build(course_dir="course", assignments=None, timeout_s=None, isolation="auto
     write_config(course.root, grading, db_url, exchange)
     for aid in assignments:
         progress(f"{aid}: assembling source/ and running nbgrader generate_assignment")
-        assemble_source(course.root, aid)
+        assemble_source(course.root, aid, progress)
         nbgrader(course.root, "generate_assignment", aid, "--force")
     problems = lint.lint_release(course.root)
     if problems:

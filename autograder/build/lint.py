@@ -1,9 +1,12 @@
-"""The release linter: nothing of the solutions or the hidden tests may reach
-what students receive (``release/``), and nothing of the hidden tests what
-they read back (``feedback/``, which also holds their own modules). And the
-hidden tests' own rule: their source shows inputs and names, never an
-expected value, since the kernel that runs them is the student's."""
+"""The release linter: nothing of the solutions, the hidden tests or the mark
+schemes may reach what students receive (``release/``), and nothing of the
+hidden tests or mark schemes what they read back (``feedback/``, which also
+holds their own modules). And two rules on the sources: hidden tests show
+inputs and names, never an expected value, since the kernel that runs them is
+the student's; every written answer's question is in the locked markdown cell
+before its answer cell, which holds nothing that the release would erase."""
 import ast
+import re
 import textwrap
 from fnmatch import fnmatch
 from pathlib import Path
@@ -12,6 +15,9 @@ from ..sources import ASSIGNMENTS, LIBRARY, manifest, solved_before
 from .strip import BEGIN, BEGIN_HIDDEN, END, END_HIDDEN, regions, solution_lines, strip_solutions
 
 MIN_LENGTH = 16  # shorter lines (``return out``) also occur in provided code
+BEGIN_MARK, END_MARK = "### BEGIN MARK SCHEME", "### END MARK SCHEME"
+ANSWER = "YOUR ANSWER HERE"
+RUBRIC = re.compile(r"\b(marking|mark scheme|rubric)\s*:", re.IGNORECASE)
 
 
 def _distinctive(lines, provided=()):
@@ -35,13 +41,16 @@ def provided_lines(assignment_id=None):
 
 
 def hidden_test_lines():
-    """Lines of the notebooks' hidden tests (less those students see elsewhere)."""
+    """Lines of the notebooks' hidden tests and mark schemes (less those
+    students see elsewhere)."""
     found = set()
     for path in ASSIGNMENTS.glob("*/*.py"):
         text = path.read_text()
         lines = text.splitlines()
         for start, stop in regions(text, BEGIN_HIDDEN, END_HIDDEN, str(path)):
             found.update(lines[start + 1:stop])
+        for start, stop in regions(text, "# " + BEGIN_MARK, "# " + END_MARK, str(path)):
+            found.update(line[2:] for line in lines[start + 1:stop])  # markdown, less its "# "
     return _distinctive(found, provided_lines())
 
 
@@ -63,7 +72,7 @@ def lint_tree(root, solutions=True, hidden_glob="hidden_*", assignment_id=None):
     markers and lines, and (with ``solutions``) solution markers and the lines
     of the solutions ``assignment_id``'s students write (all, without one)."""
     root, problems = Path(root), []
-    markers = (BEGIN_HIDDEN, END_HIDDEN) + ((BEGIN, END) if solutions else ())
+    markers = (BEGIN_HIDDEN, END_HIDDEN, BEGIN_MARK, END_MARK) + ((BEGIN, END) if solutions else ())
     known = hidden_test_lines() | (solution_text_lines(assignment_id) if solutions else set())
     if not root.exists():
         return problems
@@ -115,3 +124,44 @@ def shown_in_hidden_tests(assignment_id, hidden, tolerances):
     withheld = set(tolerances) & set(hidden)
     return [problem for source in manifest(assignment_id)["notebooks"]
             for problem in shown_expected_values(ASSIGNMENTS / assignment_id / source, withheld)]
+
+
+def _without_mark_scheme(text, where):
+    lines = text.splitlines()
+    dropped = {i for start, stop in regions(text, BEGIN_MARK, END_MARK, where) for i in range(start, stop + 1)}
+    return [line for i, line in enumerate(lines) if i not in dropped]
+
+
+def written_answer_problems(nb, name):
+    """The written answers of the nbgrader notebook ``nb`` (``name`` in
+    messages), as ``name: what``: each answer cell holds only ``YOUR ANSWER
+    HERE`` (the release erases anything else) right after a locked markdown
+    cell whose question is left once its mark scheme is stripped; rubric text
+    only inside mark-scheme regions, which only question cells hold."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        where = f"{name}: cell {meta.get('grade_id', i)}"
+        manual = cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution")
+        after_answer = i + 1 < len(nb.cells) and nb.cells[i + 1].metadata.get("nbgrader", {}).get("solution") \
+            and nb.cells[i + 1].cell_type == "markdown"
+        if cell.cell_type == "markdown":
+            kept = _without_mark_scheme(cell.source, where)
+            if any(RUBRIC.search(line) for line in kept):
+                problems.append(f"{where}: rubric text outside {BEGIN_MARK} ... {END_MARK}")
+            if len(kept) < len(cell.source.splitlines()) and not after_answer:
+                problems.append(f"{where}: a mark scheme belongs in the question cell right before an answer cell")
+        if not manual:
+            continue
+        if cell.source.strip() != ANSWER:
+            problems.append(f"{where}: the answer cell holds more than {ANSWER!r}, which the release erases: "
+                            f"put the question in the locked markdown cell before it")
+        before = nb.cells[i - 1] if i else None
+        question = before is not None and before.cell_type == "markdown" and \
+            before.metadata.get("nbgrader", {}).get("locked") and not before.metadata["nbgrader"].get("solution")
+        text = [l for l in _without_mark_scheme(before.source, where)
+                if l.strip() and not l.startswith("#") and not RUBRIC.search(l)] if question else []
+        if not text:
+            problems.append(f"{where}: no question before it (a locked markdown cell, whose text is left "
+                            f"once the mark scheme is stripped)")
+    return problems

@@ -6,7 +6,9 @@ a ``# TODO`` and a ``raise NotImplementedError`` naming the function; a region
 whose first line is ``# hint: ...`` keeps the hint in the TODO. Hidden-test
 regions are removed. Signatures, docstrings and comments stay. A ``keep``
 predicate on the enclosing function's name hands some regions out solved
-(an earlier assignment's), markers removed.
+(an earlier assignment's), markers removed; ``later(name)``, the assignment
+that brings a function when it is not this one, makes its region a stub that
+says so, with no TODO.
 """
 import re
 
@@ -53,9 +55,10 @@ def _kept(lines, start, keep):
     return keep is not None and keep(_enclosing_function(lines, start) or "")
 
 
-def strip_solutions(text, filename="<text>", keep=None):
+def strip_solutions(text, filename="<text>", keep=None, later=None):
     """The skeleton of ``text``: every solution region replaced by a TODO,
-    but those whose function ``keep(name)`` accepts, which stay solved."""
+    but those whose function ``keep(name)`` accepts, which stay solved, and
+    those ``later(name)`` names an assignment for, which say it brings them."""
     lines = text.splitlines()
     out, last = [], 0
     hidden = regions(text, BEGIN_HIDDEN, END_HIDDEN, filename)
@@ -68,9 +71,13 @@ def strip_solutions(text, filename="<text>", keep=None):
             out += lines[start + 1:stop]
             continue
         indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+        where = _enclosing_function(lines, start)
+        brought_by = later(where or "") if later else None
+        if brought_by:
+            out.append(f'{indent}raise NotImplementedError("{where} comes with {brought_by}")')
+            continue
         body = [l.strip() for l in lines[start + 1:stop]]
         hint = body[0][len("# hint:"):].strip() if body and body[0].startswith("# hint:") else ""
-        where = _enclosing_function(lines, start)
         todo = f"{indent}# TODO: {hint}" if hint else f"{indent}# TODO: your code here"
         what = f"{where} is not implemented yet" if where else "not implemented yet"
         out += [todo, f'{indent}raise NotImplementedError("{what}")']

@@ -87,19 +87,20 @@ def _mismatch(actual, expected, meta):
     return describe_mismatch(actual, expected, meta["rtol"], meta["atol"])
 
 
-def judge_cell(grade_id, reference, student, folder=None):
+def judge_cell(grade_id, reference, student, folder=None, holdout=None):
     """Compare one cell's answers with the reference's, check by check, as the
     reference's recorded answer says (its tolerances, and how): an answer to a
     recorded array must equal the reference's answer; one to a fixed expected
     value must match the reference's expected value; a consistency check is
     redone against the expected value the submission gave; an answer judged
-    from a handed-in file is worked out here (:mod:`.trusted`) from ``folder``."""
+    from a handed-in file is worked out here (:mod:`.trusted`) from ``folder``
+    (and the course's held-out images, ``holdout``)."""
     verdict = Verdict(grade_id, True)
     mine = _by_name(student)
     for name, given in _by_name(reference).items():
         for k, (ref, meta) in enumerate(given):
             if meta.get("judge"):
-                wrong = judge_file(Path(folder), meta) if folder else "no handed-in files to judge"
+                wrong = judge_file(Path(folder), meta, holdout) if folder else "no handed-in files to judge"
                 if wrong:  # the notebook may have shown otherwise: reviewed
                     verdict.passed, verdict.flagged = False, True
                     verdict.reasons.append(f"check '{name}': {wrong}")
@@ -137,7 +138,7 @@ def timed_out_before(notebook):
     return out
 
 
-def judge_notebook(notebook, answers, reference, folder=None):
+def judge_notebook(notebook, answers, reference, folder=None, holdout=None):
     """The verdicts on every test cell of an executed ``notebook``, given the
     answers its checks handed in and the reference's (both as :func:`load_answers`),
     and the submission's ``folder`` (for answers judged from handed-in files)."""
@@ -148,7 +149,7 @@ def judge_notebook(notebook, answers, reference, folder=None):
         if cell.cell_type != "code" or not meta.get("grade"):
             continue
         verdict = judge_cell(meta["grade_id"], reference.get(meta["grade_id"], []),
-                             answers.get(meta["grade_id"], []), folder)
+                             answers.get(meta["grade_id"], []), folder, holdout)
         if meta["grade_id"] in stalled:
             verdict.passed = False
             verdict.reasons.insert(0, stalled[meta["grade_id"]])

@@ -20,12 +20,14 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests as NbgraderClearHiddenTests
+from nbgrader.preprocessors import ClearMarkScheme as NbgraderClearMarkScheme
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.preprocessors import OverwriteCells as NbgraderOverwriteCells
 from traitlets import List
 
 from ..layout import Course
 from ..settings import Grading
+from ..build.holdout import FILENAME as HOLDOUT
 from .judge import judge_notebook, load_answers
 from .sandbox import run_notebook
 
@@ -165,7 +167,9 @@ class JudgeAnswers(NbGraderPreprocessor):
             raise RuntimeError(f"the reference's answers for {nbgrader['assignment']}/{nbgrader['notebook']} "
                                f"are not recorded: run `python -m autograder build` again")
         folder = Path(resources["metadata"]["path"])  # the submission's copy in autograded/
-        verdicts = {v.grade_id: v for v in judge_notebook(nb, found.get("answers", {}), load_answers(recorded), folder)}
+        holdout = _course(self).source(nbgrader["assignment"]) / HOLDOUT
+        verdicts = {v.grade_id: v for v in judge_notebook(nb, found.get("answers", {}), load_answers(recorded),
+                                                          folder, holdout)}
         repairs = nb.metadata.pop("scratchnn", {}).get("repairs", [])
         flagged = set()
         for cell in nb.cells:
@@ -217,6 +221,12 @@ def _quiet():
 
 
 class ClearHiddenTests(NbgraderClearHiddenTests):
+    """nbgrader's, quiet (see ``_quiet``)."""
+
+    display_data_priority = _quiet()
+
+
+class ClearMarkScheme(NbgraderClearMarkScheme):
     """nbgrader's, quiet (see ``_quiet``)."""
 
     display_data_priority = _quiet()

@@ -35,6 +35,7 @@ import numpy as np
 
 from data_scripts import cache
 
+from ..build.holdout import FILENAME as HOLDOUT
 from .cgroups import Group, group_memory_mb
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -102,10 +103,12 @@ def working_copy(submission, work, hidden_from):
     """Copy the submission (its notebooks aside) to ``work`` and add the hidden
     checks' inputs from ``hidden_from`` (the course's source folder): each
     ``hidden_*.npz`` keeps only the keys its ``.json`` gives no tolerance for,
-    so the answers never enter the sandbox."""
+    so the answers never enter the sandbox (nor the held-out images)."""
     shutil.copytree(submission, work, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.ipynb", ".answers", "hidden_*"))
     for npz in Path(hidden_from).glob("hidden_*.npz"):
+        if npz.name == HOLDOUT:  # judged outside the sandbox
+            continue
         tolerances = npz.with_suffix(".json")
         judged = json.loads(tolerances.read_text()) if tolerances.exists() else {}
         with np.load(npz, allow_pickle=False) as data:

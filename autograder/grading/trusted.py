@@ -3,13 +3,15 @@ reference library, from files a student hands in (trained weights, a
 predictions CSV): the checks a notebook records with
 ``scratchnn.checks.judged_from_file``. Nothing the kernel computed is used;
 what to measure (file, dataset, split, goal) comes from the reference's
-recorded answer, never from the submission's."""
+recorded answer, never from the submission's; the held-out images and their
+goal, from the course (``source/<id>/hidden_holdout.npz``)."""
 import ast
 import functools
 import io
 import json
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 
@@ -64,13 +66,33 @@ def held_out(dataset):
     raise ValueError(f"no held-out data for {dataset!r}")
 
 
-def accuracy(folder, meta):
-    """None if the handed-in network reaches the goal on the split, else why not."""
+@functools.lru_cache(maxsize=4)
+def shipped_holdout(path):
+    """``(X, y, goal)`` of the held-out images the course was built with
+    (:mod:`autograder.build.holdout`), prepared as the notebook prepares its own."""
+    from scratchnn.data import _scaled
+    with np.load(path, allow_pickle=False) as saved:
+        X = _scaled(saved["x"], np.float32)
+        if "mean" in saved.files:
+            X = (X - saved["mean"]) / saved["std"]
+        return X, saved["y"].astype(np.int64), float(saved["goal"])
+
+
+def accuracy(folder, meta, holdout=None):
+    """None if the handed-in network reaches the goal, else why not: on the
+    images the course was built with (``holdout``, their goal) for the split
+    "holdout", on this machine's copy of the dataset for another split."""
     from scratchnn import accuracy as score, predict
-    X, y = held_out(meta["dataset"])[meta["split"]]
+    if meta["split"] == "holdout":
+        if holdout is None or not Path(holdout).is_file():
+            return "the course's held-out images are missing: build the course again"
+        X, y, goal = shipped_holdout(str(holdout))
+    else:
+        (X, y), goal = held_out(meta["dataset"])[meta["split"]], meta["goal"]
     reached = score(predict(trusted_model(folder / meta["file"]), X), y)
-    if reached < meta["goal"]:
-        return f"{meta['file']} reaches {reached:.4f} on the {meta['split']} images; the goal is {meta['goal']}"
+    if reached < goal:
+        where = "held-out" if meta["split"] == "holdout" else meta["split"]
+        return f"{meta['file']} reaches {reached:.4f} on the {where} images; the goal is {goal}"
     return None
 
 
@@ -97,10 +119,11 @@ def predictions(folder, meta):
 JUDGES = {"accuracy": accuracy, "predictions": predictions}
 
 
-def judge_file(folder, meta):
+def judge_file(folder, meta, holdout=None):
     """Run the judge ``meta["judge"]`` on the submission's ``folder``; None if
-    the answer stands, else why not (an unreadable file is a wrong answer)."""
+    the answer stands, else why not (an unreadable file is a wrong answer).
+    ``holdout``: the course's held-out images, for the accuracy judge."""
     try:
-        return JUDGES[meta["judge"]](folder, meta)
+        return JUDGES[meta["judge"]](folder, meta, **({"holdout": holdout} if meta["judge"] == "accuracy" else {}))
     except Exception as exc:  # noqa: BLE001 - a handed-in file is data
         return f"{meta.get('file')} could not be judged: {type(exc).__name__}: {str(exc)[:200]}"

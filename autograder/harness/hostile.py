@@ -19,14 +19,15 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+import data_scripts
+
 from ..build.assemble import build
 from ..grading.grade import grade
+from .selfcheck import graded_tests
 from .submissions import make_submission, mutate, reference_modules
 
 ASSIGNMENT = "a1_backprop"
-ALL_TESTS = ("test_linear_forward", "test_linear_backward", "test_relu", "test_softmax_ce",
-             "test_initialisers", "test_gradcheck", "test_sgd", "test_train_step", "test_tanh",
-             "test_model_size", "test_accuracy")
+ALL_TESTS = tuple(graded_tests("a1_backprop"))
 AFTER_ANSWER_CELL = ("test_model_size", "test_accuracy")  # the tests run after `hidden_sizes`
 
 
@@ -255,8 +256,11 @@ def attacks(course, port):
         Attack("network", "connects to a server on 127.0.0.1",
                module=("layers.py", "\nimport socket\ntry:\n    socket.create_connection(('127.0.0.1', "
                        f"{port}), timeout=2).sendall(b'leak')\nexcept OSError:\n    pass\n")),
+        # the notebook measures the handed-in network with the lying layer, against the goal
+        # only where the full MNIST is cached (on the bundled subset it says the goal needs it)
         Attack("hardcodes_public", "returns the public expected outputs",
-               zero=("test_linear_forward", "test_accuracy"), flagged=False, module=("layers.py", HARDCODE_PUBLIC)),
+               zero=("test_linear_forward",) + (("test_accuracy",) if data_scripts.is_cached("mnist") else ()),
+               flagged=False, module=("layers.py", HARDCODE_PUBLIC)),
         Attack("crafted_checkpoint", "a checkpoint that would run code when loaded", zero=("test_accuracy",),
                prepare=_crafted_checkpoint),
         # links: to a course file, to a classmate's work, to a device

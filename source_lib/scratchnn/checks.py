@@ -1,4 +1,4 @@
-"""The one comparison behind every self-check cell and every autograder test.
+"""The one comparison behind every check a notebook runs and every autograder test.
 
 ``check_close("Linear.forward", out, expected)`` prints one ``OK`` line, or
 raises :class:`CheckFailed` with a message that says, in words, what is wrong:
@@ -65,6 +65,16 @@ def check(name, compute, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, fixed=T
     actual, hints = run(name, compute)
     record_answer(name, actual, rtol, atol, expected=expected, fixed=fixed)
     check_close(name, actual, expected, rtol, atol, hints)
+
+
+def answer_of(cell_name, names, namespace):
+    """The values ``names`` that the notebook's solution cell ``cell_name``
+    defines in ``namespace`` (the notebook's ``globals()``), or a CheckFailed
+    saying that cell is not done yet (not a NameError in the test after it)."""
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        raise CheckFailed(f"{cell_name}: not implemented yet (fill in the cell that defines {', '.join(missing)})")
+    return namespace[names[0]] if len(names) == 1 else tuple(namespace[n] for n in names)
 
 
 def judged_from_file(name, judge, compute, **params):

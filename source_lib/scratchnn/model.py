@@ -36,22 +36,31 @@ class Sequential:
 
     # -- computation ----------------------------------------------------
     def forward(self, x):
-        """x: (N, ...) -> scores (N, C)."""
+        """x: (N, ...) -> scores (N, C): each layer's forward pass, first to last,
+        applied to the output of the one before it (``self.layers`` is a dict
+        ``{name: layer}`` in the network's order)."""
+        ### BEGIN SOLUTION
         for layer in self.layers.values():
             x = layer.forward(x)
         return x
+        ### END SOLUTION
 
     __call__ = forward
 
     def backward(self, dout):
-        """dout: gradient of the loss w.r.t. the output; fills every layer's grads.
-        Returns the gradient w.r.t. the input, or None if the first layer is a
-        Linear: nothing uses it there, and skipping it saves a matmul as large as dW's."""
+        """dout: gradient of the loss w.r.t. the output (N, C); fills every layer's grads.
+        Each layer's backward pass, last to first, each given the gradient that the
+        layer after it returned. Returns the gradient w.r.t. the input, or None if
+        the first layer is a Linear: that one is called with ``input_grad=False``,
+        since nothing uses the gradient w.r.t. the images, and skipping it saves a
+        matmul as large as dW's."""
+        ### BEGIN SOLUTION
         for i, layer in reversed(list(enumerate(self.layers.values()))):
             if i == 0 and isinstance(layer, Linear):
                 return layer.backward(dout, input_grad=False)
             dout = layer.backward(dout)
         return dout
+        ### END SOLUTION
 
     # -- parameters -----------------------------------------------------
     @property

@@ -233,3 +233,45 @@ def plot_layer_statistics(stats, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+INIT_STUDY = {"zeros": "zeros", "normal(0, 1)": 1.0, "glorot": "glorot"}
+
+
+def init_study(sizes, data, inits=None, train_size=3000, val_size=1000, epochs=4, lr=0.02, batch_size=64,
+               seed=0, dtype=np.float32, progress=None):
+    """Train the same MLP ``sizes`` (ReLU) from each initialisation of ``inits``
+    (a label -> an ``init`` of :func:`scratchnn.mlp`; default zeros, N(0, 1) and
+    Glorot) on the first ``train_size`` training images of ``data`` (a dict of
+    :func:`scratchnn.data.load_mnist`), with the same seed, SGD, learning rate and
+    minibatches, validating on the first ``val_size`` validation images after
+    every epoch. Prints a line per run; returns ``{label: History}`` (what
+    :func:`plot_init_study` draws)."""
+    from .model import mlp
+    from .optim import SGD
+    from .train import fit
+    X_train, y_train = data["X_train"][:train_size], data["y_train"][:train_size]
+    X_val, y_val = data["X_val"][:val_size], data["y_val"][:val_size]
+    histories = {}
+    for label, init in (inits or INIT_STUDY).items():
+        net = mlp(sizes, init=init, seed=seed, dtype=dtype)
+        histories[label] = h = fit(net, SGD(net, lr=lr), X_train, y_train, X_val, y_val, epochs=epochs,
+                                   batch_size=batch_size, seed=seed, eval_train_size=1000, progress=progress)
+        steps = -(-len(X_train) // batch_size)  # per epoch
+        print(f"{label:13} training loss: first minibatch {h.iteration_loss[0]:9.4g}, mean of the last epoch "
+              f"{np.mean(h.iteration_loss[-steps:]):8.4g};  validation after the last epoch: loss "
+              f"{h.val_loss[-1]:8.4g}, accuracy {h.val_acc[-1]:.3f}")
+    return histories
+
+
+def plot_init_study(histories, title=None):
+    """Three panels of :func:`init_study`'s runs: the training loss of every
+    minibatch, and the validation loss and accuracy after each epoch."""
+    fig, axes = _subplots(1, 3, figsize=(17, 4.5))
+    compare_runs(histories, "iteration_loss", ax=axes[0], logy=True, title="Training loss of every minibatch")
+    compare_runs(histories, "val_loss", ax=axes[1], logy=True, title="Validation loss after each epoch")
+    compare_runs(histories, "val_acc", ax=axes[2], title="Validation accuracy after each epoch")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -133,6 +133,7 @@ def fit(model, optimizer, X_train, y_train, X_val=None, y_val=None, epochs=10,
     history, best_state = History(), None
     if progress is None:
         progress = _show_progress()
+    # the training examples measured after each epoch: the same ones every epoch
     eval_idx = rng.permutation(len(X_train))[:eval_train_size]
     bar = _progress_bar(epochs * -(-len(X_train) // batch_size), progress)
     try:
@@ -140,20 +141,36 @@ def fit(model, optimizer, X_train, y_train, X_val=None, y_val=None, epochs=10,
             start = time.perf_counter()
             optimizer.lr = schedule(epoch)
             history.lr.append(optimizer.lr)
-            for idx in minibatches(len(X_train), batch_size, rng):
+            # One epoch, then its measurements:
+            # 1. a new order of the examples, ``rng.permutation(len(X_train))``: one draw per
+            #    epoch from ``rng`` (so a run is reproducible from ``seed``);
+            # 2. minibatches of ``batch_size`` examples in that order, the last one smaller if
+            #    ``batch_size`` does not divide N (every example once per epoch); for each,
+            #    ``train_step(model, optimizer, X_batch, y_batch, reg)``, its loss appended to
+            #    ``history.iteration_loss``, and ``bar.update()``;
+            # 3. ``evaluate`` on the examples ``eval_idx`` of the training set, appended to
+            #    ``history.train_loss`` and ``history.train_acc``; and, when there is a
+            #    validation set, on it, appended to ``history.val_loss`` and ``history.val_acc``.
+            ### BEGIN SOLUTION
+            order = rng.permutation(len(X_train))
+            for i in range(0, len(X_train), batch_size):
+                idx = order[i:i + batch_size]
                 history.iteration_loss.append(train_step(model, optimizer, X_train[idx], y_train[idx], reg))
                 bar.update()
-            history.epoch_time.append(time.perf_counter() - start)
             loss, acc = evaluate(model, X_train[eval_idx], y_train[eval_idx])
             history.train_loss.append(loss)
             history.train_acc.append(acc)
+            if X_val is not None:
+                loss, acc = evaluate(model, X_val, y_val)
+                history.val_loss.append(loss)
+                history.val_acc.append(acc)
+            ### END SOLUTION
+            history.epoch_time.append(time.perf_counter() - start)
             if X_val is None:
                 continue
-            loss, acc = evaluate(model, X_val, y_val)
-            history.val_loss.append(loss)
-            history.val_acc.append(acc)
-            bar.set_postfix(epoch=epoch + 1, val_acc=f"{acc:.4f}")
-            if acc > history.best_val_acc or history.best_epoch < 0:
+            # keep the weights of the best validation accuracy so far (the first, on a tie)
+            bar.set_postfix(epoch=epoch + 1, val_acc=f"{history.val_acc[-1]:.4f}")
+            if history.best_epoch < 0 or history.val_acc[-1] > history.best_val_acc:
                 history.best_epoch, best_state = epoch, model.state_dict()
             elif patience is not None and epoch - history.best_epoch >= patience:
                 break
