@@ -57,6 +57,6 @@ def write(dest, assignment_id, progress=print):
                  f"graded on the bundled subset's {len(arrays['y']):,} test images against {goal} (the goal is "
                  f"{spec['goal']} on the full dataset: `python -m data_scripts fetch {spec['dataset']}`, then build)")
     path = Path(dest) / FILENAME
-    np.savez_compressed(path, **arrays, goal=np.array(goal), source=np.array(source),
+    np.savez(path, **arrays, goal=np.array(goal), source=np.array(source),
                         dataset=np.array(spec["dataset"]))
     return path
