@@ -716,9 +716,9 @@ else:
     assert val_acc >= GOAL, f"validation accuracy {val_acc:.4f} is below the goal {GOAL}"
     print(f"OK  validation accuracy {val_acc:.4f}")
 ### BEGIN HIDDEN TESTS
-judged_from_file("accuracy of mnist_mlp.npz on the course's held-out images", "accuracy",
-                 lambda: accuracy_here(handed_in, data["X_test"], data["y_test"]),
-                 file="mnist_mlp.npz", dataset="mnist", split="holdout")
+held_out_acc = judged_from_file("accuracy of mnist_mlp.npz on the course's held-out images", "accuracy",
+                                lambda: accuracy_here(handed_in, data["X_test"], data["y_test"]),
+                                file="mnist_mlp.npz", dataset="mnist", split="holdout")
 ### END HIDDEN TESTS
 
 # %% [markdown]
